@@ -1,0 +1,158 @@
+/* A streaming CSV splitter; see csv.h. */
+#include "csv.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+    FIELD_START, /* at the start of a field */
+    UNQUOTED,    /* inside an unquoted field */
+    QUOTED,      /* inside a quoted field */
+    QUOTE,       /* a quote inside a quoted field: the closing one, or the first of "" */
+    CLOSED,      /* after a closing quote and a CR: only a separator or LF may follow */
+    FAILED       /* malformed input was seen */
+};
+
+static const char BOM[3] = {'\xEF', '\xBB', '\xBF'};
+
+/* A splitter for fields separated by sep. */
+void csv_init(struct csv *c, char sep)
+{
+    c->sep = sep;
+    c->state = FIELD_START;
+    c->bom = 0;
+    c->fields = 0;
+    c->line = 1;
+    buffer_init(&c->field, SIZE_MAX);
+    c->error[0] = '\0';
+}
+
+/* Releases the splitter's storage. */
+void csv_free(struct csv *c)
+{
+    buffer_free(&c->field);
+}
+
+/* Records malformed input. */
+static int fail(struct csv *c, const char *what)
+{
+    c->state = FAILED;
+    snprintf(c->error, sizeof c->error, "line %lu: %s", c->line, what);
+    return CSV_ERROR;
+}
+
+/* Gives the field read so far; last ends the record, except that an empty line gives nothing. */
+static int emit(struct csv *c, int last, csv_field_fn fn, void *ud)
+{
+    int rc = CSV_OK;
+    if (!(last && c->fields == 0 && c->field.len == 0 && c->state != CLOSED && c->state != QUOTE))
+        rc = fn(ud, c->field.len > 0 ? c->field.data : "", c->field.len, last);
+    c->field.len = 0;
+    c->fields = last ? 0 : c->fields + 1;
+    c->state = FIELD_START;
+    return rc;
+}
+
+/* Adds one byte to the field. */
+static int add(struct csv *c, char ch)
+{
+    return buffer_append(&c->field, &ch, 1) == BUFFER_OK ? CSV_OK : CSV_NOMEM;
+}
+
+/* Reads one byte of input. */
+static int step(struct csv *c, char ch, csv_field_fn fn, void *ud)
+{
+    switch (c->state) {
+    case FIELD_START:
+        if (ch == '"') {
+            c->state = QUOTED;
+            return CSV_OK;
+        }
+        c->state = UNQUOTED;
+        /* fall through - the byte starts an unquoted field */
+    case UNQUOTED:
+        if (ch == c->sep)
+            return emit(c, 0, fn, ud);
+        if (ch == '\n') {
+            if (c->field.len > 0 && c->field.data[c->field.len - 1] == '\r')
+                c->field.len--; /* CRLF */
+            return emit(c, 1, fn, ud);
+        }
+        return add(c, ch);
+    case QUOTED:
+        if (ch == '"') {
+            c->state = QUOTE;
+            return CSV_OK;
+        }
+        return add(c, ch);
+    case QUOTE:
+        if (ch == '"') { /* "" inside quotes: one quote */
+            c->state = QUOTED;
+            return add(c, '"');
+        }
+        /* fall through - the quote closed the field */
+    case CLOSED:
+        if (ch == c->sep)
+            return emit(c, 0, fn, ud);
+        if (ch == '\n')
+            return emit(c, 1, fn, ud);
+        if (ch == '\r' && c->state == QUOTE) {
+            c->state = CLOSED;
+            return CSV_OK;
+        }
+        return fail(c, "unexpected character after a closing quote");
+    default:
+        return CSV_ERROR;
+    }
+}
+
+/* Splits the next n bytes of input. */
+int csv_feed(struct csv *c, const char *p, size_t n, csv_field_fn fn, void *ud)
+{
+    size_t i = 0;
+    if (c->state == FAILED)
+        return CSV_ERROR;
+    /* a byte order mark may arrive split over several chunks */
+    while (c->bom < 3 && i < n && p[i] == BOM[c->bom]) {
+        c->bom++;
+        i++;
+    }
+    if (c->bom < 3 && i < n) {
+        /* not a byte order mark after all: what looked like one is data */
+        size_t k, matched = c->bom;
+        c->bom = 3;
+        for (k = 0; k < matched; k++) {
+            int rc = step(c, BOM[k], fn, ud);
+            if (rc != CSV_OK)
+                return rc;
+        }
+    }
+    for (; i < n; i++) {
+        int rc = step(c, p[i], fn, ud);
+        if (rc != CSV_OK)
+            return rc;
+        if (p[i] == '\n')
+            c->line++;
+    }
+    return CSV_OK;
+}
+
+/* Ends the input. */
+int csv_finish(struct csv *c, csv_field_fn fn, void *ud)
+{
+    int rc = CSV_OK;
+    size_t k, matched = c->bom < 3 ? c->bom : 0;
+    if (c->state == FAILED)
+        return CSV_ERROR;
+    c->bom = 3;
+    for (k = 0; k < matched; k++) /* a short input that began like a byte order mark */
+        if ((rc = step(c, BOM[k], fn, ud)) != CSV_OK)
+            return rc;
+    if (c->state == QUOTED)
+        return fail(c, "unterminated quoted field");
+    if (c->state == UNQUOTED && c->field.len > 0 && c->field.data[c->field.len - 1] == '\r')
+        c->field.len--;
+    if (c->state != FIELD_START || c->fields > 0)
+        rc = emit(c, 1, fn, ud);
+    return rc;
+}

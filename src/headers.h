@@ -1,0 +1,21 @@
+/* Splitting a raw HTTP response header block into fields. Pure C, no Lua. */
+#ifndef BATCH_HEADERS_H
+#define BATCH_HEADERS_H
+
+#include <stddef.h>
+
+/* Called once per header field, in order; name is lower-case, value has no surrounding blanks. */
+typedef void (*headers_field_fn)(void *ud, const char *name, size_t name_len, const char *value,
+                                 size_t value_len);
+
+/* Whether a header line starts a new response ("HTTP/1.1 200 OK", "HTTP/2 100"): the header block
+ * is reset there, so only the final response's headers are kept. */
+int headers_is_status_line(const char *line, size_t len);
+
+/* Walks the header block block[0..len) (lines ending in CRLF or LF) and calls fn for each field.
+ * Rewrites the block in place: names are lower-cased and a folded (obs-fold) value is joined with
+ * spaces. Status lines, blank lines and lines that are not "name: value" with a valid name are
+ * skipped. */
+void headers_each(char *block, size_t len, headers_field_fn fn, void *ud);
+
+#endif
