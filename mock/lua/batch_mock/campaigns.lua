@@ -1,0 +1,112 @@
+-- Campaigns API 1.1 and In-App Campaigns API 1.1 (batch-api.md §1, §2): the handlers, shared by
+-- both kinds ("push" and "in_app"), and the route table of each.
+local ngx = ngx
+local json = require "batch_mock.json"
+local store = require "batch_mock.store"
+local errors = require "batch_mock.errors"
+local validate = require "batch_mock.validate"
+
+local pairs, os_date = pairs, os.date
+
+local _M = {}
+
+-- Fields the server sets; a create or update body cannot change them.
+local READ_ONLY = { campaign_token = true, from_api = true, dev_only = true, created_date = true }
+
+local NOT_FOUND = { push = "Campaign not found", in_app = "In-app campaign not found" }
+
+local function now() return os_date("!%Y-%m-%dT%H:%M:%S", ngx.time()) end
+
+local function not_found(kind, token)
+  return errors.v1("ROUTE_NOT_FOUND", NOT_FOUND[kind] .. ": no campaign with token '" .. token .. "'")
+end
+
+function _M.view(ctx, kind, token)
+  local c = store.get(ctx.app, kind, token)
+  if not c then return not_found(kind, token) end
+  return 200, c
+end
+
+function _M.list(ctx, kind)
+  local q, name, message = validate.list_args(ngx.req.get_uri_args(20))
+  if not q then return errors.v1(name, message) end
+  return 200, store.list(ctx.app, kind, q.from, q.limit, q.live, q.from_api)
+end
+
+function _M.stats(ctx, token)
+  local s = store.get_stats(ctx.app, token)
+  if not s then return not_found("push", token) end
+  return 200, s
+end
+
+function _M.create(ctx, kind)
+  local doc, name, message = validate.object_body(ctx.body)
+  if not doc then return errors.v1(name, message) end
+  name, message = validate.campaign(kind, doc, true)
+  if name then return errors.v1(name, message) end
+  local c = {}
+  for k, v in pairs(doc) do
+    if not READ_ONLY[k] then c[k] = v end
+  end
+  local token = store.new_token()
+  c.campaign_token = token
+  c.from_api = true
+  c.dev_only = not ctx.key.live          -- created with a DEV key: only dev builds receive it
+  c.created_date = now()
+  if c.live == nil then c.live = false end -- UNCONFIRMED default
+  if kind == "push" and (c.push_time == nil or c.push_time == "now") then c.push_time = c.created_date end
+  local ok, err = store.put(ctx.app, kind, c, true)
+  if ok and kind == "push" then
+    ok, err = store.put_stats(ctx.app, token, { campaign_token = token, detail = json.array() })
+  end
+  if not ok then return errors.v1("SERVER_ERROR", "emulator storage full: " .. err) end
+  return 201, json.encode{ campaign_token = token }
+end
+
+function _M.update(ctx, kind, token)
+  local stored = store.get(ctx.app, kind, token)
+  if not stored then return not_found(kind, token) end
+  local doc, name, message = validate.object_body(ctx.body)
+  if not doc then return errors.v1(name, message) end
+  name, message = validate.campaign(kind, doc, false)
+  if name then return errors.v1(name, message) end
+  local c = assert(json.decode(stored))
+  for k, v in pairs(doc) do
+    if not READ_ONLY[k] then c[k] = v end
+  end
+  if kind == "push" and c.push_time == "now" then c.push_time = now() end
+  local ok, err = store.put(ctx.app, kind, c, false)
+  if not ok then return errors.v1("SERVER_ERROR", "emulator storage full: " .. err) end
+  return 200, "{}"
+end
+
+function _M.delete(ctx, kind, token)
+  if not store.get(ctx.app, kind, token) then return not_found(kind, token) end
+  store.delete(ctx.app, kind, token)
+  return 200, "{}"
+end
+
+-- The routes of one kind under /1.1/{api_key}/<segment>/. Order matters: the fixed words come
+-- before the catch-all view route, so "GET .../create" is a wrong method, not an unknown token.
+function _M.routes(kind, segment, with_stats)
+  local base = "^/1%.1/([^/]+)/" .. segment:gsub("%-", "%%-") .. "/"
+  local routes = {
+    { method = "GET", pattern = base .. "list$", auth = "mep", live_only = true,
+      handler = function(ctx) return _M.list(ctx, kind) end },
+    { method = "POST", pattern = base .. "create$", auth = "mep",
+      handler = function(ctx) return _M.create(ctx, kind) end },
+    { method = "POST", pattern = base .. "update/([^/]+)$", auth = "mep",
+      handler = function(ctx, _, token) return _M.update(ctx, kind, token) end },
+    { method = "POST", pattern = base .. "delete/([^/]+)$", auth = "mep",
+      handler = function(ctx, _, token) return _M.delete(ctx, kind, token) end },
+  }
+  if with_stats then
+    routes[#routes + 1] = { method = "GET", pattern = base .. "stats/([^/]+)$", auth = "mep", live_only = true,
+                            handler = function(ctx, _, token) return _M.stats(ctx, token) end }
+  end
+  routes[#routes + 1] = { method = "GET", pattern = base .. "([^/]+)$", auth = "mep", live_only = true,
+                          handler = function(ctx, _, token) return _M.view(ctx, kind, token) end }
+  return routes
+end
+
+return _M

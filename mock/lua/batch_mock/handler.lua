@@ -1,0 +1,34 @@
+-- Entry point of every API request (location /): log it, apply an injected fault or the
+-- configured latency, route it, answer.
+local ngx = ngx
+local http = require "batch_mock.http"
+local router = require "batch_mock.router"
+local reqlog = require "batch_mock.reqlog"
+local faults = require "batch_mock.faults"
+local inject = require "batch_mock.inject"
+local config = require "batch_mock.config"
+
+local _M = {}
+
+function _M.handle()
+  local var = ngx.var
+  local method = ngx.req.get_method()
+  local uri = var.uri
+  local body = ""
+  if var.http_content_length or var.http_transfer_encoding then body = http.body() end
+
+  if config.log_enabled() then reqlog.append(method, uri, body) end
+
+  local latency = config.latency()
+  if latency > 0 then ngx.sleep(latency) end
+
+  local ctx = { method = method, uri = uri, body = body }
+  local fault = faults.take(method, uri)
+  if fault then
+    return inject.apply(fault, uri, function() return router.dispatch(ctx) end)
+  end
+  local status, resp, headers = router.dispatch(ctx)
+  return http.send(status, resp, headers)
+end
+
+return _M

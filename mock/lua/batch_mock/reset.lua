@@ -1,0 +1,24 @@
+-- Back to the state of a fresh start: seed data, no exports, no faults, empty log, default config
+-- and exports config.
+-- Runs in init_by_lua (before the workers fork) and on POST /_mock/reset.
+local store = require "batch_mock.store"
+local seed = require "batch_mock.seed"
+local faults = require "batch_mock.faults"
+local reqlog = require "batch_mock.reqlog"
+local config = require "batch_mock.config"
+local exports_config = require "batch_mock.exports_config"
+local signing = require "batch_mock.signing"
+
+local _M = {}
+
+function _M.all()
+  store.flush()
+  seed.all()
+  faults.clear()
+  reqlog.clear()
+  config.reset()
+  exports_config.reset()
+  signing.init() -- only the first time: the link secret lives as long as the emulator
+end
+
+return _M
