@@ -1,0 +1,144 @@
+-- Fetching Batch's signed links. The link comes from the API (a 302 or 307 Location read with
+-- credentials); the file itself is fetched with NO Batch credential, streamed to `path .. ".part"`, and
+-- renamed to `path` only when complete, so `path` is either whole or absent.
+local Error = require "batch.error"
+local http = require "batch.http"
+local retry = require "batch.retry"
+
+local type, tostring, remove, rename = type, tostring, os.remove, os.rename
+local match, find, format = string.match, string.find, string.format
+
+local _M = {}
+
+local EXPIRED = { [403] = true, [404] = true, [410] = true }  -- what storage says of a stale link
+local STEP = 0.25  -- seconds of transfer between two progress reports
+
+-- The origin ("https://host:port") of an absolute http(s) URL, or nil.
+local function origin(url)
+  return match(url, "^(https?://[^/?#]+)")
+end
+_M.origin = origin
+
+-- Puts an API URL that Batch hands out (file_url, files[].url) on the client's base URL, so that
+-- credentials only ever go to base_url's host. Returns the URL, or nil and an error.
+function _M.on_base(client, url)
+  if type(url) ~= "string" or not origin(url) then
+    return nil, Error.new{ name = "INVALID_RESPONSE", message = "the export has no download URL" }
+  end
+  local rest = match(url, "^https?://[^/?#]+(.*)$")
+  return client.opts.base_url .. rest
+end
+
+-- Reads the signed link from a redirect answer of the API (`status` is 302 for 1.0, 307 for 2.x).
+-- Returns url, or nil and an error. Only http(s) links are accepted.
+function _M.read_location(client, res, what)
+  local loc = res.headers and res.headers["location"]
+  if type(loc) ~= "string" or loc == "" then
+    return nil, Error.new{ name = "INVALID_RESPONSE", status = res.status,
+                           message = what .. ": the redirect has no Location header" }
+  end
+  if find(loc, "^/") then loc = origin(client.opts.base_url) .. loc end
+  if not find(loc, "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]") then
+    return nil, Error.new{ name = "INVALID_RESPONSE", status = res.status,
+                           message = what .. ": the redirect is not to an http(s) URL" }
+  end
+  return loc
+end
+
+-- Asks the API for a signed link: GET `url` with `headers`, expecting `status` and a Location.
+function _M.link(client, url, headers, status, what, deadline)
+  local res, err = http.call(client, { method = "GET", url = url, headers = headers,
+                                       expect = { [status] = true }, raw = true, deadline = deadline })
+  if not res then return nil, err end
+  return _M.read_location(client, res, what)
+end
+
+local function cancelled()
+  return nil, { name = "CANCELLED", message = "the download was cancelled by on_progress" }
+end
+
+-- One transfer of `url` into `part`. Returns the transport's response, or nil and error fields.
+local function transfer(client, url, part, opts)
+  local req = { method = "GET", url = url, headers = {}, sink = part,
+                timeout = opts.timeout or 0, connect_timeout = client.opts.connect_timeout,
+                low_speed_time = client.opts.timeout, low_speed_limit = 1 }
+  local handle = client.shared.handle
+  local on_progress = opts.on_progress
+  if not (handle and on_progress) then
+    local res, err = client.transport(req)
+    local ok2xx = res and res.status >= 200 and res.status < 300
+    if ok2xx and on_progress and on_progress(res.bytes, res.bytes) == false then
+      return cancelled()
+    end
+    return res, err
+  end
+  handle:start(req)
+  local last = -1
+  while true do
+    local done, now, total = handle:step(STEP)
+    if now ~= last and not done then
+      last = now
+      if on_progress(now, total) == false then
+        handle:abort()
+        return cancelled()
+      end
+    end
+    if done then break end
+  end
+  local res, err = handle:finish()
+  if res and res.status >= 200 and res.status < 300 and on_progress(res.bytes, res.bytes) == false then
+    return cancelled()
+  end
+  return res, err
+end
+
+-- fetch(client, get_link, path, opts): get_link() gives a fresh signed URL (or nil, err).
+-- opts: on_progress(done, total) (false cancels), timeout (per attempt; default none, stalls are caught
+-- by the client's timeout as a low-speed limit). Returns { path=, bytes= } or nil, err.
+function _M.fetch(client, get_link, path, opts)
+  opts = opts or {}
+  local part = path .. ".part"
+  local url, err = get_link()
+  if not url then return nil, err end
+  local refreshed, attempt = false, 0
+  local max_attempts = client.opts.max_retries + 1
+  while true do
+    attempt = attempt + 1
+    local started = client.now()
+    local res, terr = transfer(client, url, part, opts)
+    local e
+    http.emit(client, { type = "download", method = "GET", url = match(url, "^[^?#]*"), attempt = attempt,
+                        status = res and res.status, bytes = res and res.bytes, elapsed = client.now() - started,
+                        error = terr and terr.name })
+    if res and res.status >= 200 and res.status < 300 then
+      local ok, why = rename(part, path)
+      if ok then return { path = path, bytes = res.bytes } end
+      remove(part)
+      return nil, Error.new{ name = "IO_ERROR", message = "cannot rename " .. part .. ": " .. tostring(why),
+                             attempts = attempt }
+    end
+    remove(part)
+    if res and EXPIRED[res.status] and not refreshed then
+      -- The link expired (20 min for Batch): ask the API for a new one, once.
+      refreshed = true
+      url, err = get_link()
+      if not url then return nil, err end
+    else
+      if res then
+        e = { name = "HTTP_ERROR", status = res.status, body = res.body,
+              message = format("storage answered HTTP %d", res.status) }
+        e.retry_after = retry.parse_retry_after(res.headers and res.headers["retry-after"], os.time())
+      else
+        e = { name = terr.name or "NETWORK_ERROR", message = http.redact(client, terr.message), sent = terr.sent }
+      end
+      if e.status == 429 then e.name = "TOO_MANY_REQUESTS" end
+      local again = e.name ~= "CANCELLED" and e.name ~= "IO_ERROR" and retry.retryable("GET", e)
+      -- The signed link's query is its signature: keep only scheme, host and path.
+      e.method, e.url, e.attempts, e.retryable = "GET", match(url, "^[^?#]*"), attempt, again
+      if not again or attempt >= max_attempts then return nil, Error.new(e) end
+      client.sleep(retry.delay(attempt, e))
+    end
+  end
+end
+
+return _M

@@ -1,0 +1,84 @@
+-- batch.poll(check, opts): waits until `check` says done, with growing, jittered delays, one deadline,
+-- cancellation from on_poll, and retryable failures that do not end the wait.
+local Error = require "batch.error"
+local retry = require "batch.retry"
+
+local type, error, random, min, max = type, error, math.random, math.min, math.max
+
+local _M = {}
+
+local KNOWN = { interval = true, max_interval = true, factor = true, jitter = true, timeout = true,
+                on_poll = true, sleep = true, now = true }
+
+local DEFAULTS = { interval = 1, max_interval = 30, factor = 1.5, jitter = 0.2, timeout = 1800 }
+
+-- Raises on a bad option (programmer error); returns a completed copy.
+local function check_options(opts, client_clock)
+  if opts ~= nil and type(opts) ~= "table" then error("poll: options must be a table", 4) end
+  local o = {}
+  for k, v in pairs(opts or {}) do
+    if not KNOWN[k] then error("poll: unknown option '" .. tostring(k) .. "'", 4) end
+    o[k] = v
+  end
+  for k, v in pairs(DEFAULTS) do
+    if o[k] == nil then o[k] = v end
+    if type(o[k]) ~= "number" or o[k] ~= o[k] or o[k] < 0 then
+      error("poll: option '" .. k .. "' must be a number >= 0", 4)
+    end
+  end
+  if o.factor < 1 then error("poll: option 'factor' must be >= 1", 4) end
+  if o.jitter > 1 then error("poll: option 'jitter' must be from 0 to 1", 4) end
+  for _, k in ipairs{ "on_poll", "sleep", "now" } do
+    if o[k] ~= nil and type(o[k]) ~= "function" then error("poll: option '" .. k .. "' must be a function", 4) end
+  end
+  o.sleep = o.sleep or (client_clock and client_clock.sleep)
+  o.now = o.now or (client_clock and client_clock.now)
+  if not (o.sleep and o.now) then
+    local core = require "batch.core"
+    o.sleep, o.now = o.sleep or core.sleep, o.now or core.now
+  end
+  return o
+end
+
+-- check(remaining) is called once per poll with the seconds left before the deadline. It returns
+--   true, value      done: poll returns value
+--   false, info      not yet: info goes to on_poll and to WAIT_TIMEOUT's err.info
+--   nil, err         a failure: a retryable err (err.retryable) keeps polling, any other ends the wait
+-- Returns value, or nil and a batch.Error (WAIT_TIMEOUT, CANCELLED, or the error check gave).
+function _M.poll(check, opts, client_clock)
+  if type(check) ~= "function" then error("poll: check must be a function", 2) end
+  local o = check_options(opts, client_clock)
+  local start = o.now()
+  local deadline = start + o.timeout
+  local delay = o.interval
+  local attempt, last_info = 0, nil
+  while true do
+    attempt = attempt + 1
+    local done, value = check(deadline - o.now())
+    local floor = 0
+    if done == true then return value end
+    if done == false then
+      last_info = value
+    elseif not (type(value) == "table" and value.retryable) then
+      return nil, value
+    elseif value.status == 429 or value.name == "TOO_MANY_REQUESTS" then
+      -- Batch: wait at least 5 s after a 429, more if Retry-After says so.
+      floor = max(retry.MIN_429_WAIT, value.retry_after or 0)
+    end
+    local elapsed = o.now() - start
+    if o.on_poll and o.on_poll(last_info, attempt, elapsed) == false then
+      return nil, Error.new{ name = "CANCELLED", message = "the wait was cancelled by on_poll", info = last_info,
+                             attempts = attempt }
+    end
+    local left = deadline - o.now()
+    if left <= 0 then
+      return nil, Error.new{ name = "WAIT_TIMEOUT", info = last_info, attempts = attempt,
+                             message = ("still not done after %.1f s"):format(elapsed) }
+    end
+    local jittered = max(floor, delay * (1 + o.jitter * (2 * random() - 1)))
+    o.sleep(min(jittered, left))
+    delay = min(delay * o.factor, o.max_interval)
+  end
+end
+
+return _M
