@@ -245,8 +245,12 @@ describe("exports (API 1.0)", function()
   end)
 
   it("rows: quoted fields with ';', quotes and newlines, CRLF and a BOM", function()
-    m:exports_config{ pending_after = 0.05, done_after = 0.1, rows = 10, csv_edge_cases = true }
-    local final = assert(client.exports:wait(new_export(), { interval = 0.05 }))
+    -- The emulator's edge-case file is documented byte for byte in mock/README.md.
+    m:exports_config{ pending_after = 0.05, done_after = 0.1, rows = 5, csv_edge_cases = true }
+    local info = assert(client.exports:create{ campaign = token, kind = "events", from = "now", to = "now",
+                                               events = { "push_sent", "push_open" },
+                                               ids = { "custom_id", "install_id" } })
+    local final = assert(client.exports:wait(info, { interval = 0.05 }))
     local path = dir .. "/edge.csv"
     local rows = {}
     for row, err in client.exports:rows(final, { path = path }) do
@@ -254,16 +258,46 @@ describe("exports (API 1.0)", function()
       rows[#rows + 1] = row
     end
     local raw = read_all(path)
-    assert.equal("\239\187\191", raw:sub(1, 3))
-    assert.truthy(raw:find("\r\n", 1, true))
-    assert.is_nil(next(rows[1], nil) and rows[1]["\239\187\191install_id"])
-    assert.equal(m.edge_case_rows and #m.edge_case_rows or #rows, #rows)
-    local joined = {}
-    for _, r in ipairs(rows) do joined[#joined + 1] = r.install_id .. "|" .. r.custom_id end
-    local all = table.concat(joined, "\n")
-    assert.truthy(all:find(";", 1, true))
-    assert.truthy(all:find('"', 1, true))
-    assert.truthy(all:find("\n", 1, true))
+    assert.equal("\239\187\191custom_id;install_id;event_type\r\n", raw:sub(1, 36))
+    local uuid = "8c4e1d2a-5b1e-4c7d-9a3f-00000000000"
+    assert.same({
+      { custom_id = "semi;colon;value", install_id = uuid .. "1", event_type = "push_sent" },
+      { custom_id = 'say "hello"', install_id = uuid .. "2", event_type = "push_open" },
+      { custom_id = "line one\nline two\r\nline three", install_id = uuid .. "3", event_type = "push_sent" },
+      { custom_id = "user-0000000004", install_id = uuid .. "4", event_type = "push_open" },
+      { custom_id = "user-0000000005", install_id = uuid .. "5", event_type = "push_sent" },
+    }, rows)
+  end)
+
+  it("rows: a 200 MB export streams with the Lua process's peak RSS under 40 MB", function()
+    m:exports_config{ pending_after = 0.05, done_after = 0.1, size = 200 * 1024 * 1024 }
+    local final = assert(client.exports:wait(new_export(), { interval = 0.05 }))
+    -- A child process, so that the peak RSS (VmHWM) is this download's alone.
+    local script = ([[
+      local batch = require "batch"
+      local c = batch.new{ api_key = %q, rest_key = %q, base_url = %q }
+      local n, bytes = 0, 0
+      for row, err in c.exports:rows(%q) do
+        if not row then error(tostring(err)) end
+        n = n + 1
+      end
+      local res = assert(c.exports:download(%q, %q))
+      for line in io.lines("/proc/self/status") do
+        local hwm = line:match("^VmHWM:%%s+(%%d+) kB")
+        if hwm then io.write(n, " ", res.bytes, " ", hwm) end
+      end
+    ]]):format(keys.api_key, keys.rest_key, m.url, final.id, final.id, dir .. "/big.csv")
+    local p = io.popen("LUA_PATH='" .. package.path .. "' LUA_CPATH='" .. package.cpath .. "' lua5.4 -e '"
+                       .. script:gsub("'", "'\\''") .. "' 2>&1")
+    local out = p:read("a")
+    p:close()
+    local n, bytes, hwm = out:match("^(%d+) (%d+) (%d+)$")
+    assert.is_truthy(n, out)
+    assert.is_true(tonumber(bytes) > 190 * 1024 * 1024)
+    assert.is_true(tonumber(n) > 1000000)
+    assert.is_true(tonumber(hwm) < 40 * 1024, "peak RSS " .. hwm .. " kB")
+    print(("\n  200 MB export: %d rows, peak RSS %d kB"):format(n, hwm))
+    os.remove(dir .. "/big.csv")
   end)
 
   it("rows: a failed download yields false, err once", function()
