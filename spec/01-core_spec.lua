@@ -397,6 +397,19 @@ describe("batch.core", function()
       h:close()
     end)
 
+    it("a transfer slower than low_speed_limit for low_speed_time is a TIMEOUT, without a total timeout", function()
+      m:fault{ path = "/campaigns/list", delay = 3 }  -- the server says nothing for 3 s
+      local h = core.new{}
+      local t0 = socket.gettime()
+      local res, err = h:request{ url = url("/campaigns/list"), headers = auth(), timeout = 0,
+                                  low_speed_time = 1, low_speed_limit = 1 }
+      local took = socket.gettime() - t0
+      h:close()
+      assert.is_nil(res)
+      assert.equal("TIMEOUT", err.name)
+      assert.is_true(took >= 0.9 and took < 2.9, "took " .. took)
+    end)
+
     it("abort cancels the transfer, removes the partial sink file, and the handle goes on", function()
       m:fault{ path = "/campaigns/list", action = "stall", delay = 1 }
       local h = core.new{}

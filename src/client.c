@@ -232,7 +232,7 @@ static void add_header(lua_State *L, struct transfer *t, const char *line)
 
 /* Builds t->headers from the headers table at idx (nil allowed), then adds "Expect:" (no 100-continue
  * wait) and "Content-Type: application/json" for a body, unless the table set them. Raises on a name
- * that is not a token or a value with CR, LF or NUL; the messages name the header, never its value.
+ * that is not a token or a value with CR, LF or NUL; messages may name a valid header, never a value.
  * Stack inside the loop: ... key value [line]. */
 static void build_headers(lua_State *L, struct transfer *t, int idx, int arg, int has_body)
 {
@@ -248,8 +248,8 @@ static void build_headers(lua_State *L, struct transfer *t, int idx, int arg, in
             if (lua_type(L, -2) != LUA_TSTRING)
                 luaL_argerror(L, arg, "header names must be strings");
             name = lua_tolstring(L, -2, &nlen);
-            if (!is_token(name, nlen))
-                luaL_argerror(L, arg, lua_pushfstring(L, "header name '%s' is not a valid token", name));
+            if (!is_token(name, nlen)) /* not quoted: a malformed name might hold anything */
+                luaL_argerror(L, arg, "a header name is not a valid token");
             if (vt != LUA_TSTRING && vt != LUA_TNUMBER)
                 luaL_argerror(L, arg, lua_pushfstring(L, "header '%s' must be a string, got %s", name,
                                                       luaL_typename(L, -1)));
@@ -316,7 +316,8 @@ static int push_error(lua_State *L, struct client *c, int sent)
 
 /* Positions of the request fields once read_request has pushed them; they stay on the stack so every
  * string (method, url, body, sink) lives until libcurl has copied it or the body is anchored. */
-enum { R_REQ = 2, R_METHOD, R_URL, R_HEADERS, R_BODY, R_TIMEOUT, R_CONNECT_TIMEOUT, R_SINK, R_MAX_BODY };
+enum { R_REQ = 2, R_METHOD, R_URL, R_HEADERS, R_BODY, R_TIMEOUT, R_CONNECT_TIMEOUT, R_SINK, R_MAX_BODY,
+       R_LOW_SPEED_TIME, R_LOW_SPEED_LIMIT };
 
 /* Reads and checks the request table at index 2 into o; builds the header list and copies the sink
  * path into the transfer. Raises on a programmer error. Stack: 1 handle, 2 request, 3..10 fields. */
@@ -335,6 +336,8 @@ static void read_request(lua_State *L, struct client *c, struct request_opts *o)
     lua_getfield(L, R_REQ, "connect_timeout");
     lua_getfield(L, R_REQ, "sink");
     lua_getfield(L, R_REQ, "max_body");
+    lua_getfield(L, R_REQ, "low_speed_time");
+    lua_getfield(L, R_REQ, "low_speed_limit");
 
     o->method = opt_string(L, R_METHOD, R_REQ, "method", &len);
     if (o->method == NULL)
@@ -350,6 +353,10 @@ static void read_request(lua_State *L, struct client *c, struct request_opts *o)
     o->timeout_ms = opt_ms(L, R_TIMEOUT, R_REQ, "timeout", c->timeout_ms);
     o->connect_timeout_ms = opt_ms(L, R_CONNECT_TIMEOUT, R_REQ, "connect_timeout", c->connect_timeout_ms);
     o->max_body = opt_size(L, R_MAX_BODY, R_REQ, "max_body", c->max_body);
+    /* A transfer slower than low_speed_limit bytes/s for low_speed_time seconds is a TIMEOUT: this
+     * catches stalls and drip-feeds on downloads that have no total timeout. */
+    o->low_speed_time_s = (opt_ms(L, R_LOW_SPEED_TIME, R_REQ, "low_speed_time", 0) + 999) / 1000;
+    o->low_speed_limit = (long)opt_size(L, R_LOW_SPEED_LIMIT, R_REQ, "low_speed_limit", 0);
     sink = opt_string(L, R_SINK, R_REQ, "sink", NULL);
     if (sink != NULL && sink[0] == '\0')
         luaL_argerror(L, R_REQ, "'sink' must be a non-empty path");

@@ -70,6 +70,8 @@ struct request_opts {
     long timeout_ms;
     long connect_timeout_ms;
     size_t max_body;
+    long low_speed_time_s;  /* 0: no low-speed check */
+    long low_speed_limit;   /* bytes per second */
 };
 
 /* transfer.c (each function is described there) */

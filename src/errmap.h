@@ -53,8 +53,13 @@ int errmap_scan(const char *body, size_t len, struct errmap_fields *f);
 size_t errmap_unescape(const char *src, size_t len, char *dst);
 
 /* Decides the error for an HTTP status and the scanned body fields (f may be NULL). Returns 0 for a
- * 2xx status (no error), 1 otherwise with r filled. The name comes from the body's code when it has a
- * known one, from the status otherwise. */
+ * 2xx status (no error), 1 otherwise with r filled.
+ * - name: from "code", then "error_code", when it is a documented number (0 1 2 10 12 20 30 31 32 60),
+ *   a string of such a number, or a string equal to a documented name; else from the status
+ *   (401 403 404 429 500 503); else HTTP_ERROR.
+ * - code: the body's number when it has one (even an unknown one), else the documented code of the
+ *   name (SERVER_ERROR: 0), none for HTTP_ERROR.
+ * - message: "message", else "error_message" (strings only). */
 int errmap_resolve(long status, const struct errmap_fields *f, struct errmap_result *r);
 
 #endif

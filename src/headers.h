@@ -13,8 +13,8 @@ typedef void (*headers_field_fn)(void *ud, const char *name, size_t name_len, co
 int headers_is_status_line(const char *line, size_t len);
 
 /* Walks the header block block[0..len) (lines ending in CRLF or LF) and calls fn for each field.
- * Rewrites the block in place: names are lower-cased and a folded (obs-fold) value is joined with
- * spaces. Status lines, blank lines and lines that are not "name: value" with a valid name are
+ * Rewrites the block in place: names are lower-cased and each fold of a folded (obs-fold) value
+ * becomes one space. Status lines, blank lines and lines that are not "name: value" with a valid name are
  * skipped. */
 void headers_each(char *block, size_t len, headers_field_fn fn, void *ud);
 
