@@ -157,7 +157,10 @@ CURLcode transfer_begin(struct client *c, const struct request_opts *o)
     SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     SET(CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
-    SET(CURLOPT_LOW_SPEED_LIMIT, o->low_speed_time_s > 0 ? (o->low_speed_limit > 0 ? o->low_speed_limit : 1L) : 0L);
+    if (o->low_speed_time_s > 0)
+        SET(CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit > 0 ? o->low_speed_limit : 1L);
+    else
+        SET(CURLOPT_LOW_SPEED_LIMIT, 0L);
 #undef SET
     if (rc != CURLE_OK)
         return rc;

@@ -13,7 +13,7 @@ local KNOWN = { interval = true, max_interval = true, factor = true, jitter = tr
 local DEFAULTS = { interval = 1, max_interval = 30, factor = 1.5, jitter = 0.2, timeout = 1800 }
 
 -- Raises on a bad option (programmer error); returns a completed copy.
-local function check_options(opts, client_clock)
+local function check_options(opts, client)
   if opts ~= nil and type(opts) ~= "table" then error("poll: options must be a table", 4) end
   local o = {}
   for k, v in pairs(opts or {}) do
@@ -31,8 +31,8 @@ local function check_options(opts, client_clock)
   for _, k in ipairs{ "on_poll", "sleep", "now" } do
     if o[k] ~= nil and type(o[k]) ~= "function" then error("poll: option '" .. k .. "' must be a function", 4) end
   end
-  o.sleep = o.sleep or (client_clock and client_clock.sleep)
-  o.now = o.now or (client_clock and client_clock.now)
+  o.sleep = o.sleep or (client and client.sleep)
+  o.now = o.now or (client and client.now)
   if not (o.sleep and o.now) then
     local core = require "batch.core"
     o.sleep, o.now = o.sleep or core.sleep, o.now or core.now
@@ -45,9 +45,9 @@ end
 --   false, info      not yet: info goes to on_poll and to WAIT_TIMEOUT's err.info
 --   nil, err         a failure: a retryable err (err.retryable) keeps polling, any other ends the wait
 -- Returns value, or nil and a batch.Error (WAIT_TIMEOUT, CANCELLED, or the error check gave).
-function _M.poll(check, opts, client_clock)
+function _M.poll(check, opts, client)
   if type(check) ~= "function" then error("poll: check must be a function", 2) end
-  local o = check_options(opts, client_clock)
+  local o = check_options(opts, client)
   local start = o.now()
   local deadline = start + o.timeout
   local delay = o.interval
@@ -66,6 +66,12 @@ function _M.poll(check, opts, client_clock)
       floor = max(retry.MIN_429_WAIT, value.retry_after or 0)
     end
     local elapsed = o.now() - start
+    local on_event = client and client.opts and client.opts.on_event
+    if on_event then
+      on_event{ type = "poll", attempt = attempt, elapsed = elapsed,
+                status = type(last_info) == "table" and last_info.status or nil,
+                error = done == nil and value.name or nil }
+    end
     if o.on_poll and o.on_poll(last_info, attempt, elapsed) == false then
       return nil, Error.new{ name = "CANCELLED", message = "the wait was cancelled by on_poll", info = last_info,
                              attempts = attempt }
