@@ -2,6 +2,7 @@
 local batch = require "batch"
 local cjson = require "cjson"
 local mock = require "spec.support.mock"
+local interp = require "spec.support.interp"
 
 local function exists(path)
   local f = io.open(path, "rb")
@@ -11,7 +12,7 @@ end
 
 local function read_all(path)
   local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return s
 end
@@ -108,6 +109,20 @@ describe("exports (API 1.0)", function()
     assert.is_string(final.file_url)
     assert.is_true(#states >= 1)
     for _, s in ipairs(states) do assert.is_true(s == "CREATED" or s == "PENDING") end
+  end)
+
+  it("wait: reports each poll as a 'poll' event with the status", function()
+    local events = {}
+    local c = batch.new{ api_key = keys.api_key, rest_key = keys.rest_key, base_url = m.url,
+                         on_event = function(ev) if ev.type == "poll" then events[#events + 1] = ev end end }
+    assert(c.exports:wait(new_export(), { interval = 0.05, factor = 1 }))
+    c:close()
+    assert.is_true(#events >= 1)
+    for i, ev in ipairs(events) do
+      assert.equal(i, ev.attempt)
+      assert.is_true(ev.status == "CREATED" or ev.status == "PENDING")
+      assert.is_number(ev.elapsed)
+    end
   end)
 
   it("wait: an ERROR export gives EXPORT_FAILED with the export and its error_msg", function()
@@ -287,9 +302,9 @@ describe("exports (API 1.0)", function()
         if hwm then io.write(n, " ", res.bytes, " ", hwm) end
       end
     ]]):format(keys.api_key, keys.rest_key, m.url, final.id, final.id, dir .. "/big.csv")
-    local p = io.popen("LUA_PATH='" .. package.path .. "' LUA_CPATH='" .. package.cpath .. "' lua5.4 -e '"
+    local p = io.popen("LUA_PATH='" .. package.path .. "' LUA_CPATH='" .. package.cpath .. "' " .. interp .. " -e '"
                        .. script:gsub("'", "'\\''") .. "' 2>&1")
-    local out = p:read("a")
+    local out = p:read("*a")
     p:close()
     local n, bytes, hwm = out:match("^(%d+) (%d+) (%d+)$")
     assert.is_truthy(n, out)
@@ -310,5 +325,59 @@ describe("exports (API 1.0)", function()
     assert.equal(1, #results)
     assert.is_false(results[1][1])
     assert.equal("HTTP_ERROR", results[1][2].name)
+  end)
+end)
+
+describe("rows iterator cleanup (every Lua version)", function()
+  local rows = require "batch.rows"
+
+  -- A rows.csv iterator over a small CSV written by the fetch function; returns it and the temp path.
+  local function csv_iter(n)
+    local where = {}
+    local it = rows.csv(function(path)
+      where.path = path
+      local f = assert(io.open(path, "wb"))
+      f:write("a;b\n")
+      for i = 1, n do f:write(i, ";x\n") end
+      f:close()
+      return true
+    end)
+    return it, where
+  end
+
+  it("survives a garbage collection mid-loop (the for loop drops the closing value before Lua 5.4)", function()
+    local it, where = csv_iter(50)
+    local count = 0
+    for row in it do
+      count = count + 1
+      collectgarbage() collectgarbage()
+      assert.equal(tostring(count), row.a)
+    end
+    assert.equal(50, count)
+    assert.is_false(exists(where.path))
+  end)
+
+  it("records: reads a part that is one JSON array as well as NDJSON", function()
+    local parts = { "[\n {\"a\": 1},\n {\"a\": 2}\n]\n", "{\"a\": 3}\n{\"a\": 4}\n" }
+    local seen = {}
+    for r, err in rows.records({ 1, 2 }, function(i, path)
+      local f = assert(io.open(path, "wb"))
+      f:write(parts[i])
+      f:close()
+      return true
+    end) do
+      assert.is_truthy(r, tostring(err))
+      seen[#seen + 1] = r.a
+    end
+    assert.same({ 1, 2, 3, 4 }, seen)
+  end)
+
+  it("removes the temporary file of a loop left early once the iterator is collected", function()
+    local it, where = csv_iter(10)
+    assert.equal("1", it().a)
+    assert.is_true(exists(where.path))
+    it = nil -- luacheck: ignore 311
+    collectgarbage() collectgarbage()
+    assert.is_false(exists(where.path))
   end)
 end)

@@ -173,14 +173,14 @@ describe("profiles and project_exports (2.x)", function()
     local view = assert(client.project_exports:wait(id, { interval = 0.05 }))
     local c = batch.new{ rest_key = keys.rest_key, project_key = keys.project_key, base_url = m.url,
                          max_retries = 0 }
-    m:fault{ path = "/_storage/", count = 5, action = "drop" }
+    m:fault{ path = "/_storage/", count = 100, action = "drop" } -- every part fails (they run in parallel)
     local sub = dir .. "/failing"
     os.execute("mkdir -p " .. sub)
     local _, err = c.project_exports:download(view, sub)
     c:close()
     assert.equal("NETWORK_ERROR", err.name)
     local p = io.popen("ls -A " .. sub)
-    local listing = p:read("a")
+    local listing = p:read("*a")
     p:close()
     assert.equal("", listing)
   end)

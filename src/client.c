@@ -131,11 +131,11 @@ static struct client *check_open(lua_State *L)
 }
 
 /* Drops the registry reference that kept the request body alive during the transfer. */
-static void unanchor_body(lua_State *L, struct client *c)
+static void unanchor_body(lua_State *L, struct transfer *t)
 {
-    if (c->tr.body_ref != LUA_NOREF) {
-        luaL_unref(L, LUA_REGISTRYINDEX, c->tr.body_ref);
-        c->tr.body_ref = LUA_NOREF;
+    if (t->body_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, t->body_ref);
+        t->body_ref = LUA_NOREF;
     }
 }
 
@@ -146,18 +146,38 @@ static void cleanup(lua_State *L, struct client *c)
     if (c->closed)
         return;
     c->closed = 1;
-    if (c->easy != NULL)
-        transfer_abort(c);
-    unanchor_body(L, c);
-    transfer_release(&c->tr);
-    buffer_free(&c->tr.head);
-    buffer_free(&c->tr.body);
-    if (c->easy != NULL)
-        curl_easy_cleanup(c->easy);
+    many_abort(L, c);
+    many_free_pool(c);
+    if (c->main.easy != NULL)
+        transfer_abort(&c->main);
+    unanchor_body(L, &c->main.tr);
+    transfer_free(&c->main.tr);
+    if (c->main.easy != NULL)
+        curl_easy_cleanup(c->main.easy);
     if (c->multi != NULL)
         curl_multi_cleanup(c->multi); /* closes the cached connections */
-    c->easy = NULL;
+    if (c->share != NULL)
+        curl_share_cleanup(c->share); /* after every easy handle that used it */
+    c->main.easy = NULL;
     c->multi = NULL;
+    c->share = NULL;
+    free(c->user_agent);
+    free(c->ca_file);
+    free(c->proxy);
+    c->user_agent = c->ca_file = c->proxy = NULL;
+}
+
+/* A malloc'd copy of s (NULL for NULL); raises when memory runs out. */
+static char *dup_string(lua_State *L, const char *s)
+{
+    char *copy;
+    if (s == NULL)
+        return NULL;
+    copy = malloc(strlen(s) + 1);
+    if (copy == NULL)
+        luaL_error(L, "batch.core: out of memory");
+    strcpy(copy, s);
+    return copy;
 }
 
 /* core.new([options]) -> handle. Options: user_agent, timeout, connect_timeout, verify_tls,
@@ -178,9 +198,8 @@ int client_new(lua_State *L)
     /* the userdata first: from here on any raise leaves the cleanup to __gc */
     c = lua_newuserdata(L, sizeof *c);
     memset(c, 0, sizeof *c);
-    c->tr.body_ref = LUA_NOREF;
-    buffer_init(&c->tr.head, MAX_HEADER_BYTES);
-    buffer_init(&c->tr.body, DEFAULT_MAX_BODY);
+    transfer_init(&c->main.tr);
+    c->many.reqs_ref = c->many.res_ref = c->many.err_ref = LUA_NOREF;
     luaL_getmetatable(L, CLIENT_MT);
     lua_setmetatable(L, 2);
 
@@ -207,11 +226,20 @@ int client_new(lua_State *L)
         user_agent = default_ua;
     }
 
-    c->easy = curl_easy_init();
+    c->user_agent = dup_string(L, user_agent);
+    c->ca_file = dup_string(L, ca_file);
+    c->proxy = dup_string(L, proxy);
+    c->verify_tls = verify_tls;
+    c->main.easy = curl_easy_init();
     c->multi = curl_multi_init();
-    if (c->easy == NULL || c->multi == NULL)
+    c->share = curl_share_init();
+    if (c->main.easy == NULL || c->multi == NULL || c->share == NULL)
         return luaL_error(L, "batch.core.new: cannot create a curl handle");
-    rc = transfer_setup_handle(c, user_agent, verify_tls, ca_file, proxy);
+    c->main.multi = c->multi;
+    /* one process, one thread per client: the share needs no lock callbacks */
+    if (curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+        return luaL_error(L, "batch.core.new: cannot share TLS sessions");
+    rc = transfer_setup_handle(&c->main, c->share, c->user_agent, verify_tls, c->ca_file, c->proxy);
     if (rc != CURLE_OK)
         return luaL_error(L, "batch.core.new: %s", curl_easy_strerror(rc));
     lua_settop(L, 2);
@@ -220,23 +248,45 @@ int client_new(lua_State *L)
 
 /* ---- starting a request ------------------------------------------------------------------------ */
 
-/* Appends one header line to the request's list; raises when memory runs out (the list built so far
- * stays in t->headers and is freed with the transfer). */
-static void add_header(lua_State *L, struct transfer *t, const char *line)
+/* Appends n bytes to the header lines being read; raises when memory runs out. */
+static void add_bytes(lua_State *L, struct buffer *b, const char *s, size_t n)
 {
-    struct curl_slist *l = curl_slist_append(t->headers, line);
-    if (l == NULL)
+    if (buffer_append(b, s, n) != BUFFER_OK)
         luaL_error(L, "batch.core: out of memory");
-    t->headers = l;
 }
 
-/* Builds t->headers from the headers table at idx (nil allowed), then adds "Expect:" (no 100-continue
- * wait) and "Content-Type: application/json" for a body, unless the table set them. Raises on a name
+/* Makes t->headers the list of the NUL-separated lines in t->hnext, unless it already is (a client
+ * sends the same headers on most requests: the list is kept and reused). Raises when memory runs out
+ * (the list built so far stays in t->headers, marked not valid, and is freed with the transfer). */
+static void use_header_lines(lua_State *L, struct transfer *t)
+{
+    struct buffer *lines = &t->hnext, swap;
+    const char *p;
+    if (t->hlines.len > 0 && t->hlines.len == lines->len && memcmp(t->hlines.data, lines->data, lines->len) == 0)
+        return;
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
+    t->hlines.len = 0;
+    for (p = lines->data; p < lines->data + lines->len; p += strlen(p) + 1) {
+        struct curl_slist *l = curl_slist_append(t->headers, p);
+        if (l == NULL)
+            luaL_error(L, "batch.core: out of memory");
+        t->headers = l;
+    }
+    swap = t->hlines;
+    t->hlines = *lines;
+    *lines = swap;
+}
+
+/* Builds t->headers from the headers table at idx (nil allowed), then, for a body, adds "Expect:" (no
+ * 100-continue wait) and "Content-Type: application/json", unless the table set them. Raises on a name
  * that is not a token or a value with CR, LF or NUL; messages may name a valid header, never a value.
- * Stack inside the loop: ... key value [line]. */
+ * The lines are gathered in C (no Lua string per line). Stack inside the loop: ... key value. */
 static void build_headers(lua_State *L, struct transfer *t, int idx, int arg, int has_body)
 {
     int has_expect = 0, has_type = 0;
+    struct buffer *b = &t->hnext;
+    b->len = 0;
     if (!lua_isnil(L, idx)) {
         if (!lua_istable(L, idx))
             bad_field(L, arg, idx, "headers", "a table");
@@ -259,23 +309,28 @@ static void build_headers(lua_State *L, struct transfer *t, int idx, int arg, in
             has_expect |= name_is(name, nlen, "expect");
             has_type |= name_is(name, nlen, "content-type");
             /* "Name;" is libcurl's way to send an empty value ("Name:" would remove the header) */
-            if (vlen > 0)
-                add_header(L, t, lua_pushfstring(L, "%s: %s", name, value));
-            else
-                add_header(L, t, lua_pushfstring(L, "%s;", name));
-            lua_pop(L, 2); /* the line and the value; the key stays for lua_next */
+            add_bytes(L, b, name, nlen);
+            if (vlen > 0) {
+                add_bytes(L, b, ": ", 2);
+                add_bytes(L, b, value, vlen);
+                add_bytes(L, b, "", 1);
+            } else {
+                add_bytes(L, b, ";", 2);
+            }
+            lua_pop(L, 1); /* the value; the key stays for lua_next */
         }
     }
-    if (!has_expect)
-        add_header(L, t, "Expect:");
+    if (!has_expect && has_body) /* libcurl only sends Expect: 100-continue with a body */
+        add_bytes(L, b, "Expect:", sizeof "Expect:");
     if (has_body && !has_type)
-        add_header(L, t, "Content-Type: application/json");
+        add_bytes(L, b, "Content-Type: application/json", sizeof "Content-Type: application/json");
+    use_header_lines(L, t);
 }
 
 /* Pushes nil and the error table of the failed transfer: { name, message, curl_code, sent }. */
-static int push_error(lua_State *L, struct client *c, int sent)
+int client_push_error(lua_State *L, struct slot *s, int sent)
 {
-    struct transfer *t = &c->tr;
+    struct transfer *t = &s->tr;
     char msg[128];
     long curl_code = (long)t->result;
     lua_pushnil(L);
@@ -303,7 +358,7 @@ static int push_error(lua_State *L, struct client *c, int sent)
         lua_pushstring(L, curl_multi_strerror(t->mcode));
         break;
     case FAIL_NONE:
-        lua_pushstring(L, c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(t->result));
+        lua_pushstring(L, s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(t->result));
         break;
     }
     lua_setfield(L, -2, "message");
@@ -314,53 +369,62 @@ static int push_error(lua_State *L, struct client *c, int sent)
     return 2;
 }
 
-/* Positions of the request fields once read_request has pushed them; they stay on the stack so every
- * string (method, url, body, sink) lives until libcurl has copied it or the body is anchored. */
-enum { R_REQ = 2, R_METHOD, R_URL, R_HEADERS, R_BODY, R_TIMEOUT, R_CONNECT_TIMEOUT, R_SINK, R_MAX_BODY,
-       R_LOW_SPEED_TIME, R_LOW_SPEED_LIMIT };
+/* Offsets of the request fields that client_read_request pushes above `base`; they stay on the stack
+ * so every string (method, url, body, sink) lives until libcurl has copied it or the body is anchored. */
+enum { R_METHOD = 1, R_URL, R_HEADERS, R_BODY, R_TIMEOUT, R_CONNECT_TIMEOUT, R_SINK, R_MAX_BODY,
+       R_LOW_SPEED_TIME, R_LOW_SPEED_LIMIT, R_DECODE, R_COUNT };
 
-/* Reads and checks the request table at index 2 into o; builds the header list and copies the sink
- * path into the transfer. Raises on a programmer error. Stack: 1 handle, 2 request, 3..10 fields. */
-static void read_request(lua_State *L, struct client *c, struct request_opts *o)
+/* Reads and checks the request table at index req (absolute) into o; builds the header list into t and
+ * copies the sink path into it. Raises on a programmer error, naming argument `req`. Pushes the R_COUNT - 1
+ * fields read (the caller pops them once the transfer has started). */
+void client_read_request(lua_State *L, struct client *c, struct transfer *t, int req, struct request_opts *o)
 {
-    struct transfer *t = &c->tr;
     size_t len;
     const char *sink;
-    luaL_checktype(L, R_REQ, LUA_TTABLE);
-    lua_settop(L, R_REQ);
-    lua_getfield(L, R_REQ, "method");
-    lua_getfield(L, R_REQ, "url");
-    lua_getfield(L, R_REQ, "headers");
-    lua_getfield(L, R_REQ, "body");
-    lua_getfield(L, R_REQ, "timeout");
-    lua_getfield(L, R_REQ, "connect_timeout");
-    lua_getfield(L, R_REQ, "sink");
-    lua_getfield(L, R_REQ, "max_body");
-    lua_getfield(L, R_REQ, "low_speed_time");
-    lua_getfield(L, R_REQ, "low_speed_limit");
+    int arg = req, base = lua_gettop(L);
+    luaL_checktype(L, req, LUA_TTABLE);
+    luaL_checkstack(L, R_COUNT + 4, "batch.core: request");
+    lua_getfield(L, req, "method");
+    lua_getfield(L, req, "url");
+    lua_getfield(L, req, "headers");
+    lua_getfield(L, req, "body");
+    lua_getfield(L, req, "timeout");
+    lua_getfield(L, req, "connect_timeout");
+    lua_getfield(L, req, "sink");
+    lua_getfield(L, req, "max_body");
+    lua_getfield(L, req, "low_speed_time");
+    lua_getfield(L, req, "low_speed_limit");
+    lua_getfield(L, req, "decode");
 
-    o->method = opt_string(L, R_METHOD, R_REQ, "method", &len);
+    o->method = opt_string(L, base + R_METHOD, arg, "method", &len);
     if (o->method == NULL)
         o->method = "GET";
     else if (!is_token(o->method, len))
-        luaL_argerror(L, R_REQ, "'method' must be an HTTP method token");
-    o->url = opt_string(L, R_URL, R_REQ, "url", NULL);
+        luaL_argerror(L, arg, "'method' must be an HTTP method token");
+    o->url = opt_string(L, base + R_URL, arg, "url", NULL);
     if (o->url == NULL)
-        luaL_argerror(L, R_REQ, "'url' is required");
-    o->body = opt_string(L, R_BODY, R_REQ, "body", &o->body_len);
+        luaL_argerror(L, arg, "'url' is required");
+    o->body = opt_string(L, base + R_BODY, arg, "body", &o->body_len);
     if (o->body != NULL && strcmp(o->method, "HEAD") == 0)
-        luaL_argerror(L, R_REQ, "a HEAD request cannot have a 'body'");
-    o->timeout_ms = opt_ms(L, R_TIMEOUT, R_REQ, "timeout", c->timeout_ms);
-    o->connect_timeout_ms = opt_ms(L, R_CONNECT_TIMEOUT, R_REQ, "connect_timeout", c->connect_timeout_ms);
-    o->max_body = opt_size(L, R_MAX_BODY, R_REQ, "max_body", c->max_body);
+        luaL_argerror(L, arg, "a HEAD request cannot have a 'body'");
+    o->timeout_ms = opt_ms(L, base + R_TIMEOUT, arg, "timeout", c->timeout_ms);
+    o->connect_timeout_ms = opt_ms(L, base + R_CONNECT_TIMEOUT, arg, "connect_timeout", c->connect_timeout_ms);
+    o->max_body = opt_size(L, base + R_MAX_BODY, arg, "max_body", c->max_body);
     /* A transfer slower than low_speed_limit bytes/s for low_speed_time seconds is a TIMEOUT: this
      * catches stalls and drip-feeds on downloads that have no total timeout. */
-    o->low_speed_time_s = (opt_ms(L, R_LOW_SPEED_TIME, R_REQ, "low_speed_time", 0) + 999) / 1000;
-    o->low_speed_limit = (long)opt_size(L, R_LOW_SPEED_LIMIT, R_REQ, "low_speed_limit", 0);
-    sink = opt_string(L, R_SINK, R_REQ, "sink", NULL);
+    o->low_speed_time_s = (opt_ms(L, base + R_LOW_SPEED_TIME, arg, "low_speed_time", 0) + 999) / 1000;
+    o->low_speed_limit = (long)opt_size(L, base + R_LOW_SPEED_LIMIT, arg, "low_speed_limit", 0);
+    t->decode_json = 0;
+    if (!lua_isnil(L, base + R_DECODE)) {
+        const char *d = lua_tostring(L, base + R_DECODE);
+        if (lua_type(L, base + R_DECODE) != LUA_TSTRING || strcmp(d, "json") != 0)
+            luaL_argerror(L, arg, "'decode' must be \"json\" or nil");
+        t->decode_json = 1;
+    }
+    sink = opt_string(L, base + R_SINK, arg, "sink", NULL);
     if (sink != NULL && sink[0] == '\0')
-        luaL_argerror(L, R_REQ, "'sink' must be a non-empty path");
-    build_headers(L, t, R_HEADERS, R_REQ, o->body != NULL);
+        luaL_argerror(L, arg, "'sink' must be a non-empty path");
+    build_headers(L, t, base + R_HEADERS, arg, o->body != NULL);
     if (sink != NULL) {
         t->sink_path = malloc(strlen(sink) + 1);
         if (t->sink_path == NULL)
@@ -369,25 +433,27 @@ static void read_request(lua_State *L, struct client *c, struct request_opts *o)
     }
 }
 
-/* Starts the request described at index 2. Returns 1 once the transfer runs; otherwise pushes
- * nil, err and returns 0. Raises on a malformed request table. */
+/* Starts the request described at index 2 on the main slot. Returns 1 once the transfer runs; otherwise
+ * pushes nil, err and returns 0. Raises on a malformed request table. */
 static int start(lua_State *L, struct client *c)
 {
     struct request_opts o;
+    struct transfer *t = &c->main.tr;
     CURLcode rc;
-    transfer_release(&c->tr); /* leftovers of an earlier request table that raised */
-    read_request(L, c, &o);
+    transfer_release(t); /* leftovers of an earlier request table that raised */
+    lua_settop(L, 2);
+    client_read_request(L, c, t, 2, &o);
     if (o.body != NULL) {
-        lua_pushvalue(L, R_BODY);
-        c->tr.body_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_pushvalue(L, 2 + R_BODY);
+        t->body_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-    rc = transfer_begin(c, &o);
+    rc = transfer_begin(&c->main, &o);
     if (rc != CURLE_OK) {
-        c->tr.result = rc;
-        c->tr.fail = FAIL_NONE;
-        unanchor_body(L, c);
-        push_error(L, c, 0);
-        transfer_release(&c->tr);
+        t->result = rc;
+        t->fail = FAIL_NONE;
+        unanchor_body(L, t);
+        client_push_error(L, &c->main, 0);
+        transfer_release(t);
         return 0;
     }
     return 1;
@@ -416,13 +482,28 @@ static void add_field(void *ud, const char *name, size_t name_len, const char *v
 
 /* Pushes the result table of a successful transfer:
  * { status, headers, body (nil when sunk to a file), bytes, reused }. */
-static int push_result(lua_State *L, struct client *c)
+int client_push_result(lua_State *L, struct slot *s)
 {
-    struct transfer *t = &c->tr;
+    struct transfer *t = &s->tr;
+    long status = transfer_status(s);
     lua_createtable(L, 0, 5);
-    lua_pushinteger(L, (lua_Integer)transfer_status(c));
+    lua_pushinteger(L, (lua_Integer)status);
     lua_setfield(L, -2, "status");
-    lua_newtable(L);
+    if (t->decode_json && !t->sunk && status >= 200 && status <= 299) {
+        /* the body decoded straight from the C buffer: no body string, no headers table (what a JSON
+         * answer needs is its value); a body that is not JSON comes back as usual for Lua to report */
+        const char *why;
+        size_t where;
+        if (json_push(L, t->body.len > 0 ? t->body.data : "", t->body.len, JSON_MAX_DEPTH, &why, &where)) {
+            lua_setfield(L, -2, "json");
+            lua_pushinteger(L, (lua_Integer)t->bytes);
+            lua_setfield(L, -2, "bytes");
+            lua_pushboolean(L, transfer_reused(s));
+            lua_setfield(L, -2, "reused");
+            return 1;
+        }
+    }
+    lua_createtable(L, 0, 8); /* sized: no rehash while the fields go in */
     if (t->head.len > 0)
         headers_each(t->head.data, t->head.len, add_field, L);
     lua_setfield(L, -2, "headers");
@@ -432,22 +513,23 @@ static int push_result(lua_State *L, struct client *c)
     }
     lua_pushinteger(L, (lua_Integer)t->bytes);
     lua_setfield(L, -2, "bytes");
-    lua_pushboolean(L, transfer_reused(c));
+    lua_pushboolean(L, transfer_reused(s));
     lua_setfield(L, -2, "reused");
     return 1;
 }
 
-/* Ends the finished transfer and pushes res, or nil, err. */
+/* Ends the finished transfer of the main slot and pushes res, or nil, err. */
 static int finish(lua_State *L, struct client *c)
 {
+    struct slot *s = &c->main;
     int n;
-    transfer_complete(c);
-    unanchor_body(L, c);
-    if (transfer_ok(&c->tr))
-        n = push_result(L, c);
+    transfer_complete(s);
+    unanchor_body(L, &s->tr);
+    if (transfer_ok(&s->tr))
+        n = client_push_result(L, s);
     else
-        n = push_error(L, c, transfer_sent(c));
-    transfer_release(&c->tr);
+        n = client_push_error(L, s, transfer_sent(s));
+    transfer_release(&s->tr);
     return n;
 }
 
@@ -457,7 +539,7 @@ static int finish(lua_State *L, struct client *c)
 static struct client *check_idle(lua_State *L)
 {
     struct client *c = check_open(L);
-    if (c->tr.active)
+    if (c->main.tr.active || c->many.active)
         luaL_error(L, "batch.core: a transfer is already running on this handle");
     return c;
 }
@@ -466,7 +548,7 @@ static struct client *check_idle(lua_State *L)
 static struct client *check_started(lua_State *L)
 {
     struct client *c = check_open(L);
-    if (!c->tr.active)
+    if (!c->main.tr.active)
         luaL_error(L, "batch.core: no transfer started on this handle");
     return c;
 }
@@ -477,7 +559,7 @@ static int l_request(lua_State *L)
     struct client *c = check_idle(L);
     if (!start(L, c))
         return 2;
-    transfer_drive(c, -1);
+    transfer_drive(&c->main, -1);
     return finish(L, c);
 }
 
@@ -499,10 +581,10 @@ static int l_step(lua_State *L)
     lua_Number s = luaL_optnumber(L, 2, DEFAULT_STEP_SECONDS);
     long ms = s > 0 ? (s < (lua_Number)(LONG_MAX / 1000) ? (long)(s * 1000 + 0.5) : LONG_MAX / 1000) : 0;
     curl_off_t total;
-    int done = transfer_drive(c, ms);
+    int done = transfer_drive(&c->main, ms);
     lua_pushboolean(L, done);
-    lua_pushinteger(L, (lua_Integer)c->tr.bytes);
-    total = transfer_total(c);
+    lua_pushinteger(L, (lua_Integer)c->main.tr.bytes);
+    total = transfer_total(&c->main);
     if (total >= 0)
         lua_pushinteger(L, (lua_Integer)total);
     else
@@ -514,7 +596,7 @@ static int l_step(lua_State *L)
 static int l_finish(lua_State *L)
 {
     struct client *c = check_started(L);
-    transfer_drive(c, -1);
+    transfer_drive(&c->main, -1);
     return finish(L, c);
 }
 
@@ -522,10 +604,10 @@ static int l_finish(lua_State *L)
 static int l_abort(lua_State *L)
 {
     struct client *c = check_open(L);
-    if (c->tr.active) {
-        transfer_abort(c);
-        unanchor_body(L, c);
-        transfer_release(&c->tr);
+    if (c->main.tr.active) {
+        transfer_abort(&c->main);
+        unanchor_body(L, &c->main.tr);
+        transfer_release(&c->main.tr);
     }
     lua_pushboolean(L, 1);
     return 1;
@@ -573,6 +655,7 @@ void client_register(lua_State *L)
     compat_luaL_setfuncs(L, client_meta, 0);
     lua_newtable(L); /* mt methods */
     compat_luaL_setfuncs(L, client_methods, 0);
+    compat_luaL_setfuncs(L, many_methods, 0);
     lua_setfield(L, -2, "__index"); /* mt */
     lua_pop(L, 1);
 }

@@ -1,7 +1,8 @@
 /*
- * The client handle of batch.core: one libcurl easy handle driven through its own multi handle, so
- * that keep-alive connections stay in the multi's cache across requests. Shared by client.c (the Lua
- * binding) and transfer.c (the libcurl side, which never touches Lua).
+ * The client handle of batch.core: one libcurl easy handle (the main slot) driven through its own multi
+ * handle, so that keep-alive connections stay in the multi's cache across requests, and a pool of more
+ * slots on the same multi for request_many. Shared by client.c (the Lua binding), multi.c (request_many)
+ * and transfer.c (the libcurl side, which never touches Lua).
  */
 #ifndef BATCH_CLIENT_H
 #define BATCH_CLIENT_H
@@ -11,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "buffer.h"
+#include "compat.h"
 
 #define CLIENT_MT "batch.core.client"
 #define DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
@@ -37,7 +39,9 @@ struct transfer {
     enum transfer_fail fail;
     int io_errno;
     CURLMcode mcode;
-    struct curl_slist *headers;  /* request headers, alive until the transfer ends */
+    struct curl_slist *headers;  /* request headers; kept while the next request sends the same lines */
+    struct buffer hlines;        /* the lines of `headers`, NUL-separated (empty: the list is not valid) */
+    struct buffer hnext;         /* the lines of the request being read, compared with hlines */
     int body_ref;                /* registry reference anchoring the request body string */
     struct buffer head;          /* raw header lines of the current (last) response */
     struct buffer body;          /* body kept in memory, capped at max_body */
@@ -46,19 +50,50 @@ struct transfer {
     FILE *sink;                  /* open while the body streams to sink_path */
     int sink_created;            /* we created sink_path and still own it: a failure removes it */
     int sunk;                    /* the transfer succeeded and its body is in sink_path */
+    int decode_json;             /* req.decode == "json": a 2xx body comes back decoded (res.json) */
     enum sink_state sink_state;
 };
 
-struct client {
+/* One easy handle and the transfer it runs. Every slot of a client is added to the client's multi
+ * handle while it runs, so all of them share its connection cache (keep-alive) and DNS cache. */
+struct slot {
     CURL *easy;
+    CURLM *multi;                 /* the client's multi handle */
+    int in_multi;                 /* easy is currently added to multi */
+    int index;                    /* request_many: 1-based index of the request it runs; 0 when idle */
+    char errbuf[CURL_ERROR_SIZE]; /* CURLOPT_ERRORBUFFER */
+    struct transfer tr;
+};
+
+/* What request_many is running (see multi.c). */
+struct many {
+    int active;        /* started, not yet finished or aborted */
+    int reqs_ref;      /* registry: the array of request tables (anchors their strings) */
+    int res_ref;       /* registry: results so far, by index */
+    int err_ref;       /* registry: errors so far, by index */
+    int n;             /* number of requests */
+    int next;          /* index of the next request to start */
+    int done;          /* requests finished */
+    int concurrency;   /* slots used at most */
+    curl_off_t bytes_done; /* body bytes of the finished transfers */
+};
+
+struct client {
+    struct slot main;            /* request, start, step, finish */
     CURLM *multi;
-    int in_multi;                /* easy is currently added to multi */
+    CURLSH *share;               /* TLS sessions shared by every slot: new connections resume them */
+    struct slot **pool;          /* request_many's slots, made on demand and kept (with the connections) */
+    int pool_len;
+    struct many many;
     int closed;
     long timeout_ms;             /* defaults for every request */
     long connect_timeout_ms;
     size_t max_body;
-    char errbuf[CURL_ERROR_SIZE]; /* CURLOPT_ERRORBUFFER */
-    struct transfer tr;
+    /* handle options, kept to set up the pool's handles like the main one */
+    char *user_agent;
+    char *ca_file;
+    char *proxy;
+    int verify_tls;
 };
 
 /* What one request asks for, after the Lua layer's table has been read and checked. */
@@ -75,18 +110,30 @@ struct request_opts {
 };
 
 /* transfer.c (each function is described there) */
-CURLcode transfer_setup_handle(struct client *c, const char *user_agent, int verify_tls,
+CURLcode transfer_setup_handle(struct slot *s, CURLSH *share, const char *user_agent, int verify_tls,
                                const char *ca_file, const char *proxy);
-CURLcode transfer_begin(struct client *c, const struct request_opts *o);
-int transfer_drive(struct client *c, long wait_ms);
-void transfer_complete(struct client *c);
-void transfer_abort(struct client *c);
+CURLcode transfer_begin(struct slot *s, const struct request_opts *o);
+int transfer_drive(struct slot *s, long wait_ms);
+void transfer_complete(struct slot *s);
+void transfer_abort(struct slot *s);
 void transfer_release(struct transfer *t);
-long transfer_status(struct client *c);
-curl_off_t transfer_total(struct client *c);
-int transfer_reused(struct client *c);
+void transfer_init(struct transfer *t);
+void transfer_free(struct transfer *t);
+long transfer_status(struct slot *s);
+curl_off_t transfer_total(struct slot *s);
+int transfer_reused(struct slot *s);
 const char *transfer_error_name(const struct transfer *t);
-int transfer_sent(struct client *c);
+int transfer_sent(struct slot *s);
 int transfer_ok(const struct transfer *t);
+
+/* client.c: reading a request table and turning a finished transfer into Lua values, for multi.c. */
+void client_read_request(lua_State *L, struct client *c, struct transfer *t, int req, struct request_opts *o);
+int client_push_result(lua_State *L, struct slot *s);
+int client_push_error(lua_State *L, struct slot *s, int sent);
+
+/* multi.c: h:request_many, h:start_many, h:step_many, h:finish_many, h:abort_many. */
+void many_abort(lua_State *L, struct client *c);
+void many_free_pool(struct client *c);
+extern const luaL_Reg many_methods[];
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * luaopen_batch_core: the module table of batch.core (version, curl_version, user_agent, new,
- * auth_headers, map_error, redact, now, sleep, csv_new), and the process-wide setup done once: curl_global_init and
+ * auth_headers, map_error, redact, now, sleep, csv_new, json_decode, is_token), and the process-wide setup done once: curl_global_init and
  * SIGPIPE.
  */
 /* sigaction is POSIX, hidden by -std=c99 unless asked for (the Makefile asks too) */
@@ -59,6 +59,8 @@ static const luaL_Reg core_functions[] = {
     {"now", bind_now},
     {"sleep", bind_sleep},
     {"csv_new", csv_new},
+    {"json_decode", json_decode},
+    {"is_token", bind_is_token},
     {NULL, NULL},
 };
 

@@ -16,11 +16,17 @@ int client_new(lua_State *L);
 /* auth.c: core.auth_headers. */
 int auth_headers(lua_State *L);
 
-/* bindings.c: core.map_error, core.redact, core.now and core.sleep. */
+/* bindings.c: core.map_error, core.redact, core.now, core.sleep and core.is_token. */
 int bind_map_error(lua_State *L);
 int bind_redact(lua_State *L);
 int bind_now(lua_State *L);
 int bind_sleep(lua_State *L);
+int bind_is_token(lua_State *L);
+
+/* json.c: core.json_decode, and decoding a C buffer straight onto the stack (json_push). */
+#define JSON_MAX_DEPTH 128
+int json_decode(lua_State *L);
+int json_push(lua_State *L, const char *s, size_t len, int max_depth, const char **why, size_t *where);
 
 /* csv_lua.c: registers the CSV parser metatable; core.csv_new. */
 void csv_register(lua_State *L);

@@ -106,7 +106,29 @@ static int step(struct csv *c, char ch, csv_field_fn fn, void *ud)
     }
 }
 
-/* Splits the next n bytes of input. */
+/* Gives a field that lies whole in the input (no copy); the rules of emit for an unquoted field. */
+static int give(struct csv *c, const char *p, size_t len, int last, csv_field_fn fn, void *ud)
+{
+    int rc = CSV_OK;
+    if (!(last && c->fields == 0 && len == 0))
+        rc = fn(ud, len > 0 ? p : "", len, last);
+    c->fields = last ? 0 : c->fields + 1;
+    c->state = FIELD_START;
+    return rc;
+}
+
+/* Where the unquoted run starting at p[i] ends: the index of the next separator or LF, or n. */
+static size_t run_end(const struct csv *c, const char *p, size_t i, size_t n)
+{
+    char sep = c->sep;
+    while (i < n && p[i] != sep && p[i] != '\n')
+        i++;
+    return i;
+}
+
+/* Splits the next n bytes of input. Unquoted fields (nearly all of an export) are found by scanning for
+ * the next separator or line end and given straight from the input; only a field cut by the end of the
+ * chunk is copied, and quoted fields go byte by byte through step(). */
 int csv_feed(struct csv *c, const char *p, size_t n, csv_field_fn fn, void *ud)
 {
     size_t i = 0;
@@ -127,12 +149,41 @@ int csv_feed(struct csv *c, const char *p, size_t n, csv_field_fn fn, void *ud)
                 return rc;
         }
     }
-    for (; i < n; i++) {
-        int rc = step(c, p[i], fn, ud);
+    while (i < n) {
+        int rc;
+        if ((c->state == FIELD_START && p[i] != '"') || c->state == UNQUOTED) {
+            size_t j = run_end(c, p, i, n);
+            const char *f = p + i;
+            size_t len = j - i;
+            int last;
+            if (c->state == UNQUOTED || j == n) {
+                /* a field that began in an earlier chunk, or goes on in the next one: through the buffer */
+                if (len > 0 && buffer_append(&c->field, f, len) != BUFFER_OK)
+                    return CSV_NOMEM;
+                c->state = UNQUOTED;
+                if (j == n)
+                    return CSV_OK;
+                f = c->field.data;
+                len = c->field.len;
+            }
+            last = p[j] == '\n';
+            if (last && len > 0 && f[len - 1] == '\r')
+                len--; /* CRLF */
+            c->field.len = 0;
+            rc = give(c, f, len, last, fn, ud);
+            if (rc != CSV_OK)
+                return rc;
+            if (last)
+                c->line++;
+            i = j + 1;
+            continue;
+        }
+        rc = step(c, p[i], fn, ud);
         if (rc != CSV_OK)
             return rc;
         if (p[i] == '\n')
             c->line++;
+        i++;
     }
     return CSV_OK;
 }

@@ -4,6 +4,9 @@
  *   parser:finish()    -> records | nil, err   (the last record, when the input lacks a final line break)
  * A record is an array of field strings. A record cut by a chunk boundary waits in the registry for
  * the chunk that ends it.
+ * core.csv_new(sep, true) makes a keyed parser: the first record is the header (parser:header() gives it),
+ * and every other record is a table keyed by the header's names (a field past the header's end keeps its
+ * position as key), built here in C: the row iterator of exports:rows does no per-field work in Lua.
  */
 #include "core.h"
 
@@ -15,6 +18,9 @@ struct parser {
     struct csv csv;
     int record_ref; /* the partial record's table, or LUA_NOREF */
     int finished;
+    int keyed;      /* records are keyed by the header (the first record) */
+    int header_ref; /* keyed: the header's array once read, or LUA_NOREF */
+    int nheader;    /* keyed: number of names in the header */
 };
 
 /* What a feed or finish call is collecting. */
@@ -22,19 +28,37 @@ struct collect {
     lua_State *L;
     struct parser *p;
     int nrecords;
+    int header; /* stack index of the header array (keyed and read), else 0 */
+    int hslot;  /* stack index reserved for the header (keyed parsers) */
 };
 
-/* csv_feed callback. Stack: ... records record (top). Appends the field to the record; the last
- * field of a record moves it into records and starts a new one. */
+/* csv_feed callback. Stack: ... records record (top). Sets the field in the record (by the header's name
+ * or by position); the last field of a record moves it into records, or makes it the header, and starts
+ * a new one. */
 static int on_field(void *ud, const char *field, size_t len, int last)
 {
     struct collect *k = ud;
     lua_State *L = k->L;
-    lua_pushlstring(L, field, len);
-    lua_rawseti(L, -2, (int)k->p->csv.fields + 1); /* records record */
+    int i = (int)k->p->csv.fields + 1;
+    if (k->header != 0 && i <= k->p->nheader) {
+        lua_rawgeti(L, k->header, i);   /* records record name */
+        lua_pushlstring(L, field, len); /* records record name value */
+        lua_rawset(L, -3);              /* records record */
+    } else {
+        lua_pushlstring(L, field, len);
+        lua_rawseti(L, -2, i); /* records record */
+    }
     if (last) {
-        lua_rawseti(L, -2, ++k->nrecords); /* records */
-        lua_newtable(L);                   /* records record */
+        if (k->p->keyed && k->header == 0) { /* the header */
+            k->p->nheader = i;
+            lua_pushvalue(L, -1);
+            k->p->header_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+            lua_replace(L, k->hslot); /* records */
+            k->header = k->hslot;
+        } else {
+            lua_rawseti(L, -2, ++k->nrecords); /* records */
+        }
+        lua_createtable(L, k->header != 0 ? 0 : 8, k->header != 0 ? k->p->nheader : 0); /* records record */
     }
     return CSV_OK;
 }
@@ -48,13 +72,23 @@ static int run(lua_State *L, struct parser *p, const char *chunk, size_t len)
     k.L = L;
     k.p = p;
     k.nrecords = 0;
+    k.header = k.hslot = 0;
+    if (p->keyed) { /* the header's slot, below records and the record */
+        if (p->header_ref != LUA_NOREF)
+            lua_rawgeti(L, LUA_REGISTRYINDEX, p->header_ref);
+        else
+            lua_pushnil(L);
+        k.hslot = lua_gettop(L);
+        if (p->header_ref != LUA_NOREF)
+            k.header = k.hslot;
+    }
     lua_newtable(L); /* records */
     if (p->record_ref != LUA_NOREF) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, p->record_ref); /* records record */
         luaL_unref(L, LUA_REGISTRYINDEX, p->record_ref);
         p->record_ref = LUA_NOREF;
     } else {
-        lua_newtable(L); /* records record */
+        lua_createtable(L, k.header != 0 ? 0 : 8, k.header != 0 ? p->nheader : 0); /* records record */
     }
     rc = chunk != NULL ? csv_feed(&p->csv, chunk, len, on_field, &k) : csv_finish(&p->csv, on_field, &k);
     if (rc != CSV_OK) {
@@ -108,15 +142,31 @@ static int l_gc(lua_State *L)
         luaL_unref(L, LUA_REGISTRYINDEX, p->record_ref);
         p->record_ref = LUA_NOREF;
     }
+    if (p->header_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, p->header_ref);
+        p->header_ref = LUA_NOREF;
+    }
     csv_free(&p->csv);
     return 0;
 }
 
-/* core.csv_new([sep]) -> parser; sep is one byte other than a quote, CR or LF. */
+/* parser:header() -> the header's array (a keyed parser that has read it), or nil. */
+static int l_header(lua_State *L)
+{
+    struct parser *p = luaL_checkudata(L, 1, CSV_MT);
+    if (p->header_ref != LUA_NOREF)
+        lua_rawgeti(L, LUA_REGISTRYINDEX, p->header_ref);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/* core.csv_new([sep [, keyed]]) -> parser; sep is one byte other than a quote, CR or LF. */
 int csv_new(lua_State *L)
 {
     size_t len;
     const char *sep = luaL_optlstring(L, 1, ",", &len);
+    int keyed = lua_toboolean(L, 2); /* before the userdata takes index 2 */
     struct parser *p;
     if (len != 1 || sep[0] == '"' || sep[0] == '\r' || sep[0] == '\n')
         return luaL_argerror(L, 1, "the separator must be one byte other than '\"', CR or LF");
@@ -124,6 +174,9 @@ int csv_new(lua_State *L)
     csv_init(&p->csv, sep[0]);
     p->record_ref = LUA_NOREF;
     p->finished = 0;
+    p->keyed = keyed;
+    p->header_ref = LUA_NOREF;
+    p->nheader = 0;
     luaL_getmetatable(L, CSV_MT);
     lua_setmetatable(L, -2);
     return 1;
@@ -132,6 +185,7 @@ int csv_new(lua_State *L)
 static const luaL_Reg csv_methods[] = {
     {"feed", l_feed},
     {"finish", l_finish},
+    {"header", l_header},
     {NULL, NULL},
 };
 

@@ -14,12 +14,14 @@
 
 /* Keeps up to this much buffer storage between requests; larger storage is released. */
 #define KEEP_BUFFER_BYTES ((size_t)64 * 1024)
+/* libcurl's receive buffer for a transfer streamed to a file (the curl tool uses 100 KiB). */
+#define SINK_BUFFER_BYTES (256L * 1024)
 
 /* Header callback: keeps the raw header lines of the current response; a status line (a 100
  * Continue or any interim response, then the final one) starts the block again. */
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    struct transfer *t = &((struct client *)ud)->tr;
+    struct transfer *t = &((struct slot *)ud)->tr;
     size_t n = size * nmemb;
     int rc;
     if (headers_is_status_line(ptr, n))
@@ -50,12 +52,12 @@ static int open_sink(struct transfer *t)
  * the transfer with CURLE_WRITE_ERROR, and t->fail says why. */
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    struct client *c = ud;
-    struct transfer *t = &c->tr;
+    struct slot *s = ud;
+    struct transfer *t = &s->tr;
     size_t n = size * nmemb;
     if (t->sink_state == SINK_UNDECIDED) {
         long status = 0;
-        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
         if (t->sink_path != NULL && status >= 200 && status <= 299) {
             if (!open_sink(t))
                 return 0;
@@ -82,17 +84,20 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 /* Sets the options that hold for every request of the handle. Returns the first failing code. */
-CURLcode transfer_setup_handle(struct client *c, const char *user_agent, int verify_tls,
+CURLcode transfer_setup_handle(struct slot *s, CURLSH *share, const char *user_agent, int verify_tls,
                                const char *ca_file, const char *proxy)
 {
-    CURL *e = c->easy;
+    CURL *e = s->easy;
     CURLcode rc = CURLE_OK;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
-    SET(CURLOPT_ERRORBUFFER, c->errbuf);
+    SET(CURLOPT_ERRORBUFFER, s->errbuf);
+    SET(CURLOPT_PRIVATE, (void *)s); /* request_many finds the slot of a finished transfer */
+    if (share != NULL)
+        SET(CURLOPT_SHARE, share);
     SET(CURLOPT_WRITEFUNCTION, on_write);
-    SET(CURLOPT_WRITEDATA, (void *)c);
+    SET(CURLOPT_WRITEDATA, (void *)s);
     SET(CURLOPT_HEADERFUNCTION, on_header);
-    SET(CURLOPT_HEADERDATA, (void *)c);
+    SET(CURLOPT_HEADERDATA, (void *)s);
     SET(CURLOPT_NOSIGNAL, 1L); /* SIGPIPE is handled at module load, see core.c */
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
@@ -115,10 +120,10 @@ CURLcode transfer_setup_handle(struct client *c, const char *user_agent, int ver
 /* Sets the per-request options and adds the easy handle to the multi handle. The request headers
  * (t->headers), the sink path and the body's anchor are already in place. Every option another
  * request may have changed is set again, so nothing leaks from one request to the next. */
-CURLcode transfer_begin(struct client *c, const struct request_opts *o)
+CURLcode transfer_begin(struct slot *s, const struct request_opts *o)
 {
-    struct transfer *t = &c->tr;
-    CURL *e = c->easy;
+    struct transfer *t = &s->tr;
+    CURL *e = s->easy;
     CURLcode rc = CURLE_OK;
 
     t->done = 0;
@@ -134,7 +139,7 @@ CURLcode transfer_begin(struct client *c, const struct request_opts *o)
     t->head.limit = MAX_HEADER_BYTES;
     buffer_clear(&t->body, KEEP_BUFFER_BYTES);
     t->body.limit = o->max_body;
-    c->errbuf[0] = '\0';
+    s->errbuf[0] = '\0';
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_URL, o->url);
@@ -154,6 +159,13 @@ CURLcode transfer_begin(struct client *c, const struct request_opts *o)
             SET(CURLOPT_CUSTOMREQUEST, o->method);
     }
     SET(CURLOPT_HTTPHEADER, t->headers);
+    /* A body streamed to a file comes in large reads (fewer TLS records handled per call, fewer writes),
+     * as the curl tool does; a body kept in memory keeps libcurl's default. */
+    SET(CURLOPT_BUFFERSIZE, t->sink_path != NULL ? SINK_BUFFER_BYTES : (long)CURL_MAX_WRITE_SIZE);
+    /* Anything but GET and HEAD goes on a new connection: on a reused one that dies before any answer
+     * byte (a stale keep-alive, or a server that took the request and crashed), libcurl silently sends the
+     * request again on a new connection, and a write could be made twice. */
+    SET(CURLOPT_FRESH_CONNECT, strcmp(o->method, "GET") != 0 && strcmp(o->method, "HEAD") != 0 ? 1L : 0L);
     SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     SET(CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
@@ -164,9 +176,9 @@ CURLcode transfer_begin(struct client *c, const struct request_opts *o)
 #undef SET
     if (rc != CURLE_OK)
         return rc;
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+    if (curl_multi_add_handle(s->multi, e) != CURLM_OK)
         return CURLE_FAILED_INIT;
-    c->in_multi = 1;
+    s->in_multi = 1;
     t->active = 1;
     return CURLE_OK;
 }
@@ -183,20 +195,20 @@ static int multi_failed(struct transfer *t, CURLMcode mc)
 
 /* Drives the started transfer for at most wait_ms milliseconds (wait_ms < 0: until it ends).
  * Returns 1 once libcurl reports it done (t->result set), 0 when the time ran out first. */
-int transfer_drive(struct client *c, long wait_ms)
+int transfer_drive(struct slot *s, long wait_ms)
 {
-    struct transfer *t = &c->tr;
+    struct transfer *t = &s->tr;
     double deadline = clock_now() + (wait_ms > 0 ? wait_ms : 0) / 1000.0;
     if (t->done)
         return 1;
     for (;;) {
         int running = 0, left = 0, poll_ms = 1000;
         CURLMsg *msg;
-        CURLMcode mc = curl_multi_perform(c->multi, &running);
+        CURLMcode mc = curl_multi_perform(s->multi, &running);
         if (mc != CURLM_OK)
             return multi_failed(t, mc);
-        while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->easy) {
+        while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == s->easy) {
                 t->result = msg->data.result;
                 t->done = 1;
             }
@@ -212,20 +224,20 @@ int transfer_drive(struct client *c, long wait_ms)
             if (remaining < poll_ms)
                 poll_ms = (int)remaining + 1; /* round up: never wake just before the deadline */
         }
-        mc = curl_multi_poll(c->multi, NULL, 0, poll_ms, NULL);
+        mc = curl_multi_poll(s->multi, NULL, 0, poll_ms, NULL);
         if (mc != CURLM_OK)
             return multi_failed(t, mc);
     }
 }
 
 /* Takes the easy handle out of the multi handle (its connection stays in the multi's cache). */
-static void detach(struct client *c)
+static void detach(struct slot *s)
 {
-    if (c->in_multi) {
-        curl_multi_remove_handle(c->multi, c->easy);
-        c->in_multi = 0;
+    if (s->in_multi) {
+        curl_multi_remove_handle(s->multi, s->easy);
+        s->in_multi = 0;
     }
-    c->tr.active = 0;
+    s->tr.active = 0;
 }
 
 /* Closes the sink file; on failure records an IO error unless an error is already recorded. */
@@ -249,11 +261,11 @@ int transfer_ok(const struct transfer *t)
 /* Ends a finished transfer: detaches it, closes the sink; a 2xx response with an empty body still
  * creates the (empty) sink file; a failed transfer removes the sink file it created, a successful
  * one hands it over (t->sunk). The buffers stay for the caller to read. */
-void transfer_complete(struct client *c)
+void transfer_complete(struct slot *s)
 {
-    struct transfer *t = &c->tr;
-    long status = transfer_status(c);
-    detach(c);
+    struct transfer *t = &s->tr;
+    long status = transfer_status(s);
+    detach(s);
     close_sink(t);
     if (transfer_ok(t) && t->sink_path != NULL && !t->sink_created && status >= 200 && status <= 299) {
         if (open_sink(t))
@@ -270,10 +282,10 @@ void transfer_complete(struct client *c)
 
 /* Cancels a started transfer: detaches it (libcurl closes a half-used connection), closes the sink
  * and removes the file it created. */
-void transfer_abort(struct client *c)
+void transfer_abort(struct slot *s)
 {
-    struct transfer *t = &c->tr;
-    detach(c);
+    struct transfer *t = &s->tr;
+    detach(s);
     if (t->sink != NULL) {
         fclose(t->sink);
         t->sink = NULL;
@@ -285,12 +297,34 @@ void transfer_abort(struct client *c)
     t->done = 0;
 }
 
-/* Frees what one request owned (headers, sink path) and trims the buffers. The sink must be closed
- * (transfer_complete or transfer_abort). */
-void transfer_release(struct transfer *t)
+/* An idle transfer with empty buffers (the struct is zeroed first). */
+void transfer_init(struct transfer *t)
 {
+    memset(t, 0, sizeof *t);
+    t->body_ref = LUA_NOREF;
+    buffer_init(&t->head, MAX_HEADER_BYTES);
+    buffer_init(&t->body, DEFAULT_MAX_BODY);
+    buffer_init(&t->hlines, (size_t)-1);
+    buffer_init(&t->hnext, (size_t)-1);
+}
+
+/* Frees everything a transfer holds, the kept header list included; it must be idle (released). */
+void transfer_free(struct transfer *t)
+{
+    transfer_release(t);
     curl_slist_free_all(t->headers);
     t->headers = NULL;
+    buffer_free(&t->head);
+    buffer_free(&t->body);
+    buffer_free(&t->hlines);
+    buffer_free(&t->hnext);
+}
+
+/* Frees what one request owned (its sink path) and trims the buffers; the header list stays for the next
+ * request, which reuses it when it sends the same lines. The sink must be closed (transfer_complete or
+ * transfer_abort). */
+void transfer_release(struct transfer *t)
+{
     free(t->sink_path);
     t->sink_path = NULL;
     buffer_clear(&t->head, KEEP_BUFFER_BYTES);
@@ -298,27 +332,27 @@ void transfer_release(struct transfer *t)
 }
 
 /* The HTTP status of the last response (0 when none arrived). */
-long transfer_status(struct client *c)
+long transfer_status(struct slot *s)
 {
     long status = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
     return status;
 }
 
 /* The announced body length (Content-Length), or -1 when unknown. */
-curl_off_t transfer_total(struct client *c)
+curl_off_t transfer_total(struct slot *s)
 {
     curl_off_t total = -1;
-    if (curl_easy_getinfo(c->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) != CURLE_OK)
+    if (curl_easy_getinfo(s->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) != CURLE_OK)
         return -1;
     return total;
 }
 
 /* Whether the last transfer ran on a connection kept from an earlier one. */
-int transfer_reused(struct client *c)
+int transfer_reused(struct slot *s)
 {
     long connects = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects);
     return connects == 0;
 }
 
@@ -374,9 +408,9 @@ const char *transfer_error_name(const struct transfer *t)
 /* Whether the failed request may have reached the server. 0 only when it surely did not: the name
  * or the address could not be resolved or connected to, or the transfer stopped before any request
  * byte went out (a connect timeout, a TLS handshake failure, a malformed URL). */
-int transfer_sent(struct client *c)
+int transfer_sent(struct slot *s)
 {
-    struct transfer *t = &c->tr;
+    struct transfer *t = &s->tr;
     curl_off_t pretransfer = 0;
     long request_size = 0;
     if (t->fail != FAIL_NONE)
@@ -389,7 +423,7 @@ int transfer_sent(struct client *c)
     default:
         break;
     }
-    curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-    curl_easy_getinfo(c->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    curl_easy_getinfo(s->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    curl_easy_getinfo(s->easy, CURLINFO_REQUEST_SIZE, &request_size);
     return !(pretransfer == 0 && request_size == 0);
 }

@@ -6,7 +6,7 @@ local http = require "batch.http"
 local retry = require "batch.retry"
 
 local type, tostring, remove, rename = type, tostring, os.remove, os.rename
-local match, find, format = string.match, string.find, string.format
+local match, find, format, lower, min = string.match, string.find, string.format, string.lower, math.min
 
 local _M = {}
 
@@ -30,26 +30,31 @@ function _M.on_base(client, url)
 end
 
 -- Reads the signed link from a redirect answer of the API (`status` is 302 for 1.0, 307 for 2.x).
--- Returns url, or nil and an error. Only http(s) links are accepted.
+-- Returns url, or nil and an error. Only http(s) links are accepted, and from an https base_url only
+-- https ones: a plain http link would hand the signed link and the file to the network (a downgrade).
 function _M.read_location(client, res, what)
   local loc = res.headers and res.headers["location"]
-  if type(loc) ~= "string" or loc == "" then
-    return nil, Error.new{ name = "INVALID_RESPONSE", status = res.status,
-                           message = what .. ": the redirect has no Location header" }
+  local function refuse(why)
+    return nil, Error.new{ name = "INVALID_RESPONSE", status = res.status, message = what .. ": " .. why,
+                           method = "GET", url = http.redact(client, res.url) }
   end
+  if type(loc) ~= "string" or loc == "" then return refuse("the redirect has no Location header") end
   if find(loc, "^/") then loc = origin(client.opts.base_url) .. loc end
-  if not find(loc, "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]") then
-    return nil, Error.new{ name = "INVALID_RESPONSE", status = res.status,
-                           message = what .. ": the redirect is not to an http(s) URL" }
+  local scheme = match(loc, "^(%a[%w+.-]*)://[^/?#]")
+  scheme = scheme and lower(scheme)
+  if scheme ~= "http" and scheme ~= "https" then return refuse("the redirect is not to an http(s) URL") end
+  if scheme == "http" and find(client.opts.base_url, "^https:") then
+    return refuse("the redirect goes from https to plain http (refused)")
   end
   return loc
 end
 
 -- Asks the API for a signed link: GET `url` with `headers`, expecting `status` and a Location.
-function _M.link(client, url, headers, status, what, deadline)
-  local res, err = http.call(client, { method = "GET", url = url, headers = headers,
+function _M.link(client, url, headers, status, what, deadline, timeout)
+  local res, err = http.call(client, { method = "GET", url = url, headers = headers, timeout = timeout,
                                        expect = { [status] = true }, raw = true, deadline = deadline })
   if not res then return nil, err end
+  res.url = url
   return _M.read_location(client, res, what)
 end
 
@@ -58,9 +63,11 @@ local function cancelled()
 end
 
 -- One transfer of `url` into `part`. Returns the transport's response, or nil and error fields.
-local function transfer(client, url, part, opts)
+-- `timeout` is the attempt's total timeout (0: none; stalls are caught by the low-speed limit).
+local function transfer(client, url, part, opts, timeout)
   local req = { method = "GET", url = url, headers = {}, sink = part,
-                timeout = opts.timeout or 0, connect_timeout = client.opts.connect_timeout,
+                timeout = timeout, connect_timeout = timeout > 0 and min(client.opts.connect_timeout, timeout)
+                  or client.opts.connect_timeout,
                 low_speed_time = client.opts.timeout, low_speed_limit = 1 }
   local handle = client.shared.handle
   local on_progress = opts.on_progress
@@ -92,22 +99,40 @@ local function transfer(client, url, part, opts)
   return res, err
 end
 
--- fetch(client, get_link, path, opts): get_link() gives a fresh signed URL (or nil, err).
+-- The URL of a signed link as it may be shown: without its query (the signature), keys redacted.
+local function shown(client, url)
+  return http.redact(client, match(url, "^[^?#]*"))
+end
+
+-- fetch(client, get_link, path, opts, deadline): get_link() gives a fresh signed URL (or nil, err).
 -- opts: on_progress(done, total) (false cancels), timeout (per attempt; default none, stalls are caught
--- by the client's timeout as a low-speed limit). Returns { path=, bytes= } or nil, err.
-function _M.fetch(client, get_link, path, opts)
+-- by the client's timeout as a low-speed limit). `deadline` (absolute, on client.now's clock, or nil)
+-- bounds every attempt and backoff. Returns { path=, bytes= } or nil, err.
+function _M.fetch(client, get_link, path, opts, deadline)
   opts = opts or {}
   local part = path .. ".part"
   local url, err = get_link()
   if not url then return nil, err end
   local refreshed, attempt = false, 0
   local max_attempts = client.opts.max_retries + 1
+  local last
   while true do
+    local timeout = opts.timeout or 0
+    if deadline then
+      local left = deadline - client.now()
+      if left <= 0 then
+        local e = last or { name = "TIMEOUT", message = "the deadline passed before the download was sent" }
+        e.method, e.url, e.attempts = "GET", shown(client, url), attempt
+        e.retryable = e.retryable or e.name == "TIMEOUT"
+        return nil, Error.new(e)
+      end
+      timeout = timeout > 0 and min(timeout, left) or left
+    end
     attempt = attempt + 1
     local started = client.now()
-    local res, terr = transfer(client, url, part, opts)
+    local res, terr = transfer(client, url, part, opts, timeout)
     local e
-    http.emit(client, { type = "download", method = "GET", url = match(url, "^[^?#]*"), attempt = attempt,
+    http.emit(client, { type = "download", method = "GET", url = shown(client, url), attempt = attempt,
                         status = res and res.status, bytes = res and res.bytes, elapsed = client.now() - started,
                         error = terr and terr.name })
     if res and res.status >= 200 and res.status < 300 then
@@ -125,7 +150,7 @@ function _M.fetch(client, get_link, path, opts)
       if not url then return nil, err end
     else
       if res then
-        e = { name = "HTTP_ERROR", status = res.status, body = res.body,
+        e = { name = "HTTP_ERROR", status = res.status, body = http.redact(client, res.body),
               message = format("storage answered HTTP %d", res.status) }
         e.retry_after = retry.parse_retry_after(res.headers and res.headers["retry-after"], os.time())
       else
@@ -134,9 +159,14 @@ function _M.fetch(client, get_link, path, opts)
       if e.status == 429 then e.name = "TOO_MANY_REQUESTS" end
       local again = e.name ~= "CANCELLED" and e.name ~= "IO_ERROR" and retry.retryable("GET", e)
       -- The signed link's query is its signature: keep only scheme, host and path.
-      e.method, e.url, e.attempts, e.retryable = "GET", match(url, "^[^?#]*"), attempt, again
+      e.method, e.url, e.attempts, e.retryable = "GET", shown(client, url), attempt, again
       if not again or attempt >= max_attempts then return nil, Error.new(e) end
-      client.sleep(retry.delay(attempt, e))
+      local delay = retry.delay(attempt, e)
+      if deadline and client.now() + delay >= deadline then return nil, Error.new(e) end
+      http.emit(client, { type = "retry", method = "GET", url = e.url, attempt = attempt, delay = delay,
+                          status = e.status, error = e.name })
+      client.sleep(delay)
+      last = e
     end
   end
 end

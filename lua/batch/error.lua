@@ -1,13 +1,14 @@
 -- batch.Error: the structured error every call returns as its second value.
 -- Plain table with a metatable, so callers can read fields, compare names and print it in one line.
 local setmetatable, getmetatable, tostring, type = setmetatable, getmetatable, tostring, type
-local format, match, sub = string.format, string.match, string.sub
+local format, match, sub, gsub = string.format, string.match, string.sub, string.gsub
 
 local Error = {}
 Error.__index = Error
 Error.__name = "batch.Error"
 
 local MAX_BODY = 4096  -- bytes of a response body kept on the error
+local MAX_MESSAGE = 1024  -- bytes of a message (a server's text) kept on the error
 
 -- What the client itself says when it has no message from Batch.
 local DEFAULT_MESSAGES = {
@@ -28,6 +29,9 @@ function Error.new(fields)
   local e = fields
   if e.message == nil then e.message = DEFAULT_MESSAGES[e.name] or e.name end
   if type(e.body) == "string" and #e.body > MAX_BODY then e.body = sub(e.body, 1, MAX_BODY) end
+  if type(e.message) == "string" and #e.message > MAX_MESSAGE then
+    e.message = sub(e.message, 1, MAX_MESSAGE) .. "..."
+  end
   if e.retryable == nil then e.retryable = false end
   return setmetatable(e, Error)
 end
@@ -48,7 +52,8 @@ function Error:__tostring()
   if self.method and self.url then
     s = s .. format(" [%s %s]", self.method, path_of(self.url))
   end
-  return s
+  -- One line whatever a server put in its message: control characters (CR, LF, ESC...) become spaces.
+  return (gsub(s, "%c", " "))
 end
 
 -- True when x is a batch.Error.

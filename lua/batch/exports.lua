@@ -25,9 +25,10 @@ local function base(self)
   return self.client.opts.base_url .. "/1.0/" .. key .. "/export"
 end
 
-local function deadline_of(client, opts)
-  if opts and opts.deadline then return client.now() + opts.deadline end
-end
+local deadline_of, call_opts = validate.deadline, validate.call_opts
+-- Options of download (and rows, with `path`): per-call deadline and per-attempt timeout, progress.
+local DOWNLOAD_OPTIONS = { on_progress = true, deadline = true, timeout = true }
+local ROWS_OPTIONS = { on_progress = true, deadline = true, timeout = true, path = true }
 
 local function is_info(v) return type(v) == "table" and type(v.id) == "string" end
 local function is_array(v) return type(v) == "table" and (next(v) == nil or v[1] ~= nil) end
@@ -55,7 +56,7 @@ end
 function Exports:create(spec)
   local fname = "exports:create"
   validate.arg(fname, "spec", spec, "table")
-  validate.known(fname, spec, CREATE_FIELDS)
+  call_opts(fname, spec, CREATE_FIELDS)
   local kind = spec.kind
   validate.arg(fname, "kind", kind, "string")
   local segment, token
@@ -99,19 +100,26 @@ local function check_id(fname, id)
   return true
 end
 
--- client.exports:get(id [, opts]) --> request info, or nil, err
-function Exports:get(id_or_info, opts)
-  local id = id_of("exports:get", id_or_info)
-  local ok, err = check_id("exports:get", id)
+-- GET the request info; `deadline` is absolute (nil: none).
+local function get_info(self, fname, id_or_info, opts, deadline)
+  local id = id_of(fname, id_or_info)
+  local ok, err = check_id(fname, id)
   if not ok then return nil, err end
   local c = self.client
   return http.call(c, { method = "GET", url = base(self) .. "/request/" .. id, headers = http.headers(c, "1"),
                         expect = OK_200, shape = is_info, shape_name = "an object with id",
-                        deadline = deadline_of(c, opts), timeout = opts and opts.timeout })
+                        deadline = deadline, timeout = opts and opts.timeout })
 end
 
--- client.exports:list() --> array of request infos, or nil, err
+-- client.exports:get(id [, opts]) --> request info, or nil, err
+function Exports:get(id_or_info, opts)
+  call_opts("exports:get", opts)
+  return get_info(self, "exports:get", id_or_info, opts, deadline_of(self.client, opts))
+end
+
+-- client.exports:list([opts]) --> array of request infos, or nil, err
 function Exports:list(opts)
+  call_opts("exports:list", opts)
   local c = self.client
   return http.call(c, { method = "GET", url = base(self) .. "/requests", headers = http.headers(c, "1"),
                         expect = OK_200, shape = is_array, shape_name = "an array",
@@ -124,7 +132,7 @@ function Exports:wait(id_or_info, opts)
   local id = id_of("exports:wait", id_or_info)
   local ok, err = check_id("exports:wait", id)
   if not ok then return nil, err end
-  return poll.poll(function(remaining)
+  return http.safe_error(self.client, poll.poll(function(remaining)
     local info, gerr = self:get(id, { deadline = remaining })
     if not info then return nil, gerr end
     if info.status == "SUCCESS" then return true, info end
@@ -136,13 +144,13 @@ function Exports:wait(id_or_info, opts)
       return nil, Error.new{ name = "EXPORT_EXPIRED", export = info, message = "the export's files have expired" }
     end
     return false, info
-  end, opts, self.client)
+  end, opts, self.client))
 end
 
 -- The info of a finished export: the table given when it has a file_url, else a fresh get.
-local function finished_info(self, id_or_info)
+local function finished_info(self, id_or_info, opts, deadline)
   if type(id_or_info) == "table" and id_or_info.file_url then return id_or_info end
-  local info, err = self:get(id_or_info)
+  local info, err = get_info(self, "exports:download", id_or_info, opts, deadline)
   if not info then return nil, err end
   if info.status ~= "SUCCESS" or not info.file_url then
     return nil, Error.new{ name = "INVALID_ARGUMENT", export = info,
@@ -152,44 +160,49 @@ local function finished_info(self, id_or_info)
 end
 
 -- Signed link of an export's CSV: GET file_url with credentials, read the 302's Location.
-local function link_of(self, info)
+local function link_of(self, info, opts, deadline)
   local c = self.client
   local url, err = download.on_base(c, info.file_url)
   if not url then return nil, err end
-  return download.link(c, url, http.headers(c, "1"), 302, "exports:download_url")
+  return download.link(c, url, http.headers(c, "1"), 302, "exports:download_url", deadline, opts and opts.timeout)
 end
 
--- client.exports:download_url(id_or_info) --> url, expires_at (Unix time), or nil, err.
+-- client.exports:download_url(id_or_info [, opts]) --> url, expires_at (Unix time), or nil, err.
 -- Reads the 302 Location; does not follow it.
-function Exports:download_url(id_or_info)
+function Exports:download_url(id_or_info, opts)
   id_of("exports:download_url", id_or_info)
-  local info, err = finished_info(self, id_or_info)
+  call_opts("exports:download_url", opts)
+  local deadline = deadline_of(self.client, opts)
+  local info, err = finished_info(self, id_or_info, opts, deadline)
   if not info then return nil, err end
   local url
-  url, err = link_of(self, info)
+  url, err = link_of(self, info, opts, deadline)
   if not url then return nil, err end
   local expires = tonumber(match(url, "[?&][Ee]xpires=(%d+)"))
   return url, expires or (os.time() + LINK_TTL)
 end
 
--- client.exports:download(id_or_info, path, {on_progress=fn}) --> { path=, bytes= }, or nil, err
+-- client.exports:download(id_or_info, path, {on_progress=fn, deadline=s, timeout=s}) --> { path=, bytes= },
+-- or nil, err. `deadline` bounds the whole download (link requests, attempts, backoff).
 function Exports:download(id_or_info, path, opts)
   id_of("exports:download", id_or_info)
   validate.arg("exports:download", "path", path, "string")
-  validate.arg("exports:download", "options", opts, "table", true)
-  local info, err = finished_info(self, id_or_info)
+  call_opts("exports:download", opts, DOWNLOAD_OPTIONS)
+  local deadline = deadline_of(self.client, opts)
+  local info, err = finished_info(self, id_or_info, opts, deadline)
   if not info then return nil, err end
-  return download.fetch(self.client, function() return link_of(self, info) end, path, opts)
+  return download.fetch(self.client, function() return link_of(self, info, opts, deadline) end, path, opts,
+                        deadline)
 end
 
 -- client.exports:rows(id_or_info, opts) --> iterator over the CSV rows, each a table keyed by the header.
 -- opts: path (keep the CSV there; default a temporary file removed at the end), on_progress.
 function Exports:rows(id_or_info, opts)
   id_of("exports:rows", id_or_info)
-  validate.arg("exports:rows", "options", opts, "table", true)
-  opts = opts or {}
+  opts = call_opts("exports:rows", opts, ROWS_OPTIONS) or {}
   return rows.csv(function(path)
-    return self:download(id_or_info, path, { on_progress = opts.on_progress })
+    return self:download(id_or_info, path, { on_progress = opts.on_progress, deadline = opts.deadline,
+                                             timeout = opts.timeout })
   end, opts.path)
 end
 

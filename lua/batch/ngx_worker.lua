@@ -1,7 +1,11 @@
--- Runs inside one of nginx's pool threads, called by ngx.run_worker_thread from the "ngx" transport.
--- Each pool thread has its own Lua VM, so each keeps its own batch.core handles (and their keep-alive
--- connections), one per distinct set of handle options. The nginx worker's event loop never blocks.
+-- Runs inside nginx's thread pool, called by ngx.run_worker_thread from the "ngx" transport; nothing here
+-- touches the nginx worker's event loop. lua-nginx-module lends each call one Lua VM of a pool
+-- (`lua_worker_thread_vm_pool_size`, 100 by default) and runs it on one pool thread, so a VM never serves
+-- two calls at once. Each VM keeps its own batch.core handles (and their keep-alive connections), one per
+-- distinct set of handle options.
 local core = require "batch.core"
+
+local pcall, tostring, concat = pcall, tostring, table.concat
 
 local handles = {}
 
@@ -9,19 +13,30 @@ local _M = {}
 
 -- The cache key of a set of handle options.
 local function key_of(o)
-  return table.concat({ tostring(o.user_agent), tostring(o.timeout), tostring(o.connect_timeout),
-                        tostring(o.verify_tls), tostring(o.ca_file), tostring(o.proxy), tostring(o.max_body) }, "\0")
+  return concat({ tostring(o.user_agent), tostring(o.timeout), tostring(o.connect_timeout),
+                  tostring(o.verify_tls), tostring(o.ca_file), tostring(o.proxy), tostring(o.max_body) }, "\0")
 end
 
--- request(handle_opts, req) --> res | nil, err   (both plain tables: they cross between Lua VMs)
+-- request(handle_opts, req) --> res | nil, err | nil, nil, raised
+-- res and err are plain tables (they are copied from this VM to the worker's). A Lua error (a programmer
+-- error the C core raises) comes back as its message in the third value, for the caller to raise again.
 function _M.request(handle_opts, req)
   local k = key_of(handle_opts)
   local h = handles[k]
   if not h then
-    h = core.new(handle_opts)
+    local ok, made = pcall(core.new, handle_opts)
+    if not ok then return nil, nil, tostring(made) end
+    h = made
     handles[k] = h
   end
-  return h:request(req)
+  local ok, res, err = pcall(h.request, h, req)
+  if not ok then return nil, nil, tostring(res) end
+  return res, err
+end
+
+-- ping() --> true: a round trip through the pool, for health checks and benchmarks.
+function _M.ping()
+  return true
 end
 
 return _M

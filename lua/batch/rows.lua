@@ -7,21 +7,37 @@ local json = require "batch.json"
 
 local open, remove, tmpname = io.open, os.remove, os.tmpname
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
-local setmetatable, ipairs, tostring, type = setmetatable, ipairs, tostring, type
+local setmetatable, getmetatable, ipairs, tostring, type = setmetatable, getmetatable, ipairs, tostring, type
+local io_type = io.type
+local newproxy = rawget(_G, "newproxy")  -- Lua 5.1 and LuaJIT only
 local sub, find, byte = string.sub, string.find, string.byte
 
 local _M = {}
 local CHUNK = 256 * 1024
 
--- A to-be-closed value for the generic for (Lua 5.4): removes the temporary files on break.
+-- A to-be-closed value for the generic for (Lua 5.4): removes the temporary files on break, and when the
+-- iterator is collected. It is kept in state (reachable from the iterator): the generic for of Lua 5.1 to
+-- 5.3 drops a 4th value, whose __gc would otherwise run mid-loop. Lua 5.1 and LuaJIT ignore __gc on a
+-- table, so there it is a userdata (newproxy).
 local function closer(state)
   local function cleanup()
-    if state.file then state.file:close() state.file = nil end
+    -- at collection the file may already be closed by its own __gc
+    if state.file and io_type(state.file) == "file" then state.file:close() end
+    state.file = nil
     for _, p in ipairs(state.temps) do remove(p) end
     state.temps = {}
   end
   state.cleanup = cleanup
-  return setmetatable({}, { __close = cleanup, __gc = cleanup })
+  local guard
+  if newproxy then
+    guard = newproxy(true)
+    local mt = getmetatable(guard)
+    mt.__gc, mt.__close = cleanup, cleanup
+  else
+    guard = setmetatable({}, { __close = cleanup, __gc = cleanup })
+  end
+  state.guard = guard
+  return guard
 end
 
 local function invalid(message)
@@ -36,43 +52,49 @@ local function temp(state)
 end
 
 -- rows.csv(fetch, keep_path): fetch(path) downloads the CSV to path ({...} or nil, err).
+-- The C splitter builds the rows themselves (tables keyed by the header) a chunk at a time; the iterator
+-- hands them out one by one with no coroutine switch and no per-field Lua work (the hot loop of exports:rows).
 function _M.csv(fetch, keep_path)
   local core = require "batch.core"
   local state = { temps = {} }
-  local iter = coroutine_wrap(function()
-    local path = keep_path or temp(state)
-    local ok, err = fetch(path)
-    local f = ok and open(path, "rb")
-    if not f then
-      state.cleanup()
-      coroutine_yield(false, err or Error.new{ name = "IO_ERROR", message = "cannot read " .. path })
-      return
+  local f, parser, batch, i, n, last
+  local started, over = false, false
+  local function fail(err)
+    state.cleanup()
+    over = true
+    return false, err
+  end
+  local function iter()
+    if i <= n then -- the hot path: the next row of the current chunk
+      local row = batch[i]
+      i = i + 1
+      return row
     end
-    state.file = f
-    local parser = core.csv_new(";")
-    local header
+    if over then return nil end
+    if not started then
+      started = true
+      local path = keep_path or temp(state)
+      local ok, err = fetch(path)
+      f = ok and open(path, "rb")
+      if not f then return fail(err or Error.new{ name = "IO_ERROR", message = "cannot read " .. path }) end
+      state.file = f
+      parser = core.csv_new(";", true)
+    end
     while true do
+      if last then
+        state.cleanup()
+        over = true
+        return nil
+      end
       local chunk = f:read(CHUNK)
       local records, perr
-      if chunk then records, perr = parser:feed(chunk) else records, perr = parser:finish() end
-      if not records then
-        state.cleanup()
-        coroutine_yield(false, invalid("the CSV is malformed: " .. tostring(perr)))
-        return
-      end
-      for _, fields in ipairs(records) do
-        if not header then
-          header = fields
-        else
-          local row = {}
-          for i, v in ipairs(fields) do row[header[i] or i] = v end
-          coroutine_yield(row)
-        end
-      end
-      if not chunk then break end
+      if chunk then records, perr = parser:feed(chunk) else records, perr = parser:finish() last = true end
+      if not records then return fail(invalid("the CSV is malformed: " .. tostring(perr))) end
+      batch, i, n = records, 2, #records
+      if n > 0 then return records[1] end
     end
-    state.cleanup()
-  end)
+  end
+  i, n = 1, 0
   return iter, nil, nil, closer(state)
 end
 
@@ -83,7 +105,7 @@ local function each_record(f, path)
   if not first then return true end
   if first == "[" then
     -- A whole-file JSON array (the docs only say "JSON files"): decode it at once.
-    local all, err = json.decode("[" .. (f:read("a") or f:read("*a")))
+    local all, err = json.decode("[" .. f:read("*a"))  -- "*a": Lua 5.1/5.2 refuse "a"
     if type(all) ~= "table" then return nil, invalid(path .. ": not JSON: " .. tostring(err)) end
     for _, r in ipairs(all) do coroutine_yield(r) end
     return true

@@ -1,6 +1,7 @@
 -- Argument checks shared by the resources. Wrong types raise (programmer errors); wrong values give
 -- nil, INVALID_ARGUMENT so that nothing is sent.
 local Error = require "batch.error"
+local is_token = require("batch.core").is_token
 local type, pairs, error, tostring = type, pairs, error, tostring
 local find, format = string.find, string.format
 
@@ -33,6 +34,8 @@ _M.invalid = invalid
 -- Checks a campaign token. Returns true, or nil and an INVALID_ARGUMENT error (the token itself is
 -- not echoed when it is long or holds control characters).
 function _M.token(fname, token)
+  -- the path of every call: one C check, then the checks below only to say what is wrong
+  if type(token) == "string" and is_token(token) and #token <= MAX_TOKEN and not RESERVED[token] then return true end
   _M.arg(fname, "token", token, "string")
   if token == "" then return invalid(fname .. ": token is empty") end
   if #token > MAX_TOKEN then return invalid(format("%s: token is longer than %d characters", fname, MAX_TOKEN)) end
@@ -56,5 +59,27 @@ end
 
 -- Per-call options every API method takes.
 _M.CALL_OPTIONS = { deadline = true, timeout = true }
+
+-- Checks a method's options table: nil or a table whose names are in `known` (default CALL_OPTIONS),
+-- with `deadline` a number of seconds (0 or less: already passed) and `timeout` a number > 0.
+-- Raises on anything else (programmer errors). Returns opts.
+function _M.call_opts(fname, opts, known)
+  if opts == nil then return nil end
+  if type(opts) ~= "table" then error(format("%s: options must be a table, got %s", fname, type(opts)), 3) end
+  _M.known(fname, opts, known or _M.CALL_OPTIONS)
+  local d, t = opts.deadline, opts.timeout
+  if d ~= nil and (type(d) ~= "number" or d ~= d) then
+    error(format("%s: deadline must be a number of seconds, got %s", fname, type(d)), 3)
+  end
+  if t ~= nil and (type(t) ~= "number" or t ~= t or t <= 0) then
+    error(format("%s: timeout must be a number of seconds > 0", fname), 3)
+  end
+  return opts
+end
+
+-- The absolute deadline (on client.now's clock) of a call's options, or nil.
+function _M.deadline(client, opts)
+  if opts and opts.deadline then return client.now() + opts.deadline end
+end
 
 return _M

@@ -1,0 +1,61 @@
+/*
+ * libFuzzer target for the response header splitter (src/headers.c).
+ * The input is a raw header block, copied into an exact-size allocation (headers_each rewrites it in
+ * place). Checks: every name and value lies inside the block; names are non-empty, lower-case RFC 9110
+ * tokens; values hold no line feed and start and end with no blank; the status-line test agrees with
+ * its definition.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "headers.h"
+
+struct ctx {
+    const char *block;
+    size_t len;
+    size_t fields;
+};
+
+static int is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static void on_field(void *ud, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    struct ctx *c = ud;
+    size_t i;
+    if (name < c->block || name + name_len > c->block + c->len || name_len == 0)
+        abort();
+    if (value < c->block || value + value_len > c->block + c->len)
+        abort();
+    for (i = 0; i < name_len; i++)
+        if (!is_tchar((unsigned char)name[i]))
+            abort(); /* upper case letters were lowered; nothing else gets through */
+    if (value_len > 0 && memchr(value, '\n', value_len) != NULL)
+        abort();
+    if (value_len > 0 && (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' '
+                          || value[value_len - 1] == '\t'))
+        abort();
+    c->fields++;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ctx c;
+    char *block = malloc(size > 0 ? size : 1);
+    if (block == NULL)
+        abort();
+    memcpy(block, data, size);
+    if (headers_is_status_line(block, size) != (size >= 5 && memcmp(block, "HTTP/", 5) == 0))
+        abort();
+    c.block = block;
+    c.len = size;
+    c.fields = 0;
+    headers_each(block, size, on_field, &c);
+    if (c.fields > size / 2 + 1)
+        abort(); /* a field takes at least "x:" */
+    free(block);
+    return 0;
+}
