@@ -1,5 +1,6 @@
 -- batch.new: options, environment fallbacks, and the programmer errors it raises.
 local batch = require "batch"
+local interp = require "spec.support.interp"
 
 describe("batch.new", function()
   it("builds a client with the documented defaults", function()
@@ -81,12 +82,13 @@ describe("batch.new environment", function()
   -- The environment is read by a child process, so these run as subprocesses with their own variables.
   local function run_with_env(env, code)
     -- The child finds the modules where this process found them.
-    local cmd = { "LUA_PATH='" .. package.path .. "'", "LUA_CPATH='" .. package.cpath .. "'", "LUA_INIT_5_4=" }
+    local cmd = { "LUA_PATH='" .. package.path .. "'", "LUA_CPATH='" .. package.cpath .. "'",
+                  "LUA_INIT=", "LUA_INIT_5_2=", "LUA_INIT_5_3=", "LUA_INIT_5_4=" }
     for k, v in pairs(env) do cmd[#cmd + 1] = k .. "='" .. v .. "'" end
-    cmd[#cmd + 1] = "lua5.4 -e \"" .. code .. "\""
+    cmd[#cmd + 1] = interp .. " -e \"" .. code .. "\""
     local p = io.popen("env -u BATCH_API_KEY -u BATCH_REST_API_KEY -u BATCH_PROJECT_KEY -u BATCH_BASE_URL "
       .. table.concat(cmd, " ") .. " 2>&1")
-    local out = p:read("a")
+    local out = p:read("*a")
     p:close()
     return out
   end

@@ -1,0 +1,151 @@
+-- The "ngx" transport's logic with a stand-in `ngx` table (spec/50-nginx_spec.lua runs the real thing):
+-- phases, the wait for a free worker-thread VM, errors of the pool, errors raised in the thread.
+local batch = require "batch"
+local transport_ngx = require "batch.transport_ngx"
+
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+describe("transport ngx (stand-in ngx)", function()
+  local saved
+
+  before_each(function() saved = rawget(_G, "ngx") end)
+  after_each(function() rawset(_G, "ngx", saved) end)
+
+  -- Installs a fake ngx whose run_worker_thread answers `answers[i]` on its i-th call (the last one
+  -- afterwards). Returns the list of calls and of sleeps.
+  local function fake(phase, answers)
+    local calls, sleeps, clock = {}, {}, 100
+    rawset(_G, "ngx", {
+      get_phase = function() return phase end,
+      now = function() return clock end,
+      update_time = function() end,
+      sleep = function(s) sleeps[#sleeps + 1] = s clock = clock + s end,
+      run_worker_thread = function(...)
+        calls[#calls + 1] = { ... }
+        return unpack(answers[#calls] or answers[#answers])
+      end,
+    })
+    return calls, sleeps
+  end
+
+  local function send(opts, req)
+    local t = transport_ngx.new(opts or {})
+    return t(req or { method = "GET", url = "http://x/", headers = {}, timeout = 5 })
+  end
+
+  it("runs batch.ngx_worker.request in the pool 'batch' with the handle options and the request", function()
+    local calls = fake("content", { { true, { status = 200, headers = {}, body = "{}" } } })
+    local req = { method = "GET", url = "http://x/", headers = { A = "b" }, timeout = 5 }
+    local res = send({ timeout = 7, user_agent = "UA" }, req)
+    assert.equal(200, res.status)
+    assert.equal(1, #calls)
+    assert.equal("batch", calls[1][1])
+    assert.equal("batch.ngx_worker", calls[1][2])
+    assert.equal("request", calls[1][3])
+    assert.equal(7, calls[1][4].timeout)
+    assert.equal("UA", calls[1][4].user_agent)
+    assert.equal(req, calls[1][5])
+  end)
+
+  it("uses the thread_pool option", function()
+    local calls = fake("timer", { { true, { status = 204, headers = {} } } })
+    send{ thread_pool = "other" }
+    assert.equal("other", calls[1][1])
+  end)
+
+  it("hands back the C core's error table as it is", function()
+    fake("access", { { true, nil, { name = "TIMEOUT", message = "slow", sent = true } } })
+    local res, err = send()
+    assert.is_nil(res)
+    assert.same({ name = "TIMEOUT", message = "slow", sent = true }, err)
+  end)
+
+  it("raises again a Lua error raised in the pool thread", function()
+    fake("content", { { true, nil, nil, "bad header value" } })
+    assert.has_error(function() send() end, "bad header value")
+  end)
+
+  for _, phase in ipairs{ "init", "init_worker", "log", "header_filter", "body_filter", "set", "balancer" } do
+    it("returns INVALID_ARGUMENT at once in the " .. phase .. " phase, naming the phases that work", function()
+      local calls = fake(phase, { { true, {} } })
+      local res, err = send()
+      assert.is_nil(res)
+      assert.equal(0, #calls)
+      assert.equal("INVALID_ARGUMENT", err.name)
+      assert.is_false(err.sent)
+      assert.matches(phase .. "_by_lua*", err.message, 1, true)
+      for _, works in ipairs{ "rewrite_by_lua*", "access_by_lua*", "content_by_lua*", "ngx.timer" } do
+        assert.matches(works, err.message, 1, true)
+      end
+    end)
+  end
+
+  it("waits for a worker-thread VM when all are lent out, then runs", function()
+    local calls, sleeps = fake("content", { { false, "no available Lua vm" }, { false, "no available Lua vm" },
+                                            { true, { status = 200, headers = {} } } })
+    local res = send()
+    assert.equal(200, res.status)
+    assert.equal(3, #calls)
+    assert.equal(2, #sleeps)
+  end)
+
+  it("gives TIMEOUT (not sent) when no VM comes free within the request's timeout", function()
+    local calls, sleeps = fake("content", { { false, "no available Lua vm" } })
+    local res, err = send(nil, { method = "GET", url = "http://x/", headers = {}, timeout = 0.05 })
+    assert.is_nil(res)
+    assert.equal("TIMEOUT", err.name)
+    assert.is_false(err.sent)
+    assert.matches("lua_worker_thread_vm_pool_size", err.message, 1, true)
+    local slept = 0
+    for _, s in ipairs(sleeps) do slept = slept + s end
+    assert.is_true(slept <= 0.05 + 1e-9 and #calls == #sleeps + 1)
+  end)
+
+  it("explains a missing thread_pool directive", function()
+    fake("content", { { false, "thread_pool not found" } })
+    local _, err = send()
+    assert.equal("INVALID_ARGUMENT", err.name)
+    assert.matches("thread_pool batch threads=", err.message, 1, true)
+  end)
+
+  it("gives NETWORK_ERROR (not sent) for another failure of the pool", function()
+    fake("content", { { false, "ngx_thread_task_post failed" } })
+    local _, err = send()
+    assert.equal("NETWORK_ERROR", err.name)
+    assert.is_false(err.sent)
+    assert.matches("ngx_thread_task_post failed", err.message, 1, true)
+  end)
+
+  it("is what 'auto' picks inside nginx, with ngx.sleep as the client's sleep in yieldable phases", function()
+    local calls, sleeps = fake("content", { { true, { status = 200, headers = {}, body = "{}" } } })
+    local c = batch.new{ api_key = "K", rest_key = "R", base_url = "http://127.0.0.1:1" }
+    assert.is_nil(c.shared.handle) -- no libcurl handle in the worker itself
+    c.transport({ method = "GET", url = "http://x/", headers = {}, timeout = 1 })
+    assert.equal(1, #calls)
+    c.sleep(0.25)
+    assert.same({ 0.25 }, sleeps)
+    c:close()
+  end)
+
+  it("sleeps with the C core where nginx refuses ngx.sleep (init_worker_by_lua*...)", function()
+    local _, sleeps = fake("init_worker", { { true, {} } })
+    local c = batch.new{ api_key = "K", rest_key = "R", base_url = "http://127.0.0.1:1", transport = "curl" }
+    c.sleep(0.01)
+    assert.same({}, sleeps)
+    c:close()
+  end)
+end)
+
+describe("transport ngx outside nginx", function()
+  it("raises in batch.new, naming what it needs", function()
+    assert.is_nil(rawget(_G, "ngx"))
+    assert.has_error(function() batch.new{ api_key = "K", rest_key = "R", transport = "ngx" } end,
+      "batch.new: transport 'ngx' needs nginx with lua-nginx-module 0.10.21+ (ngx.run_worker_thread)")
+  end)
+
+  it("'auto' is the curl transport", function()
+    local c = batch.new{ api_key = "K", rest_key = "R" }
+    assert.is_not_nil(c.shared.handle)
+    c:close()
+  end)
+end)
