@@ -15,19 +15,27 @@ BUSTED       ?= busted --lua=$(LUA)
 
 CORE         := build/$(LUA_VERSION)/batch/core.so
 CORE_JIT     := build/luajit/batch/core.so
+# `make test-matrix`: the C core for each of these Lua versions (build/<v>/batch/core.so) and LuaJIT, and the
+# whole spec suite under each interpreter (the busted tasks of .busted: lua51 ... lua54, luajit).
+MATRIX_VERSIONS ?= 5.1 5.2 5.3 5.4
+MATRIX_CORES := $(foreach v,$(MATRIX_VERSIONS),build/$(v)/batch/core.so)
+MATRIX_TASKS ?= $(foreach v,$(MATRIX_VERSIONS),lua$(subst .,,$(v))) luajit
+# The Lua headers of version $(1): LUA_INC for LUA_VERSION (overridable), pkg-config's for the others.
+lua_inc = $(if $(filter $(1),$(LUA_VERSION)),$(LUA_INC),$(shell pkg-config --cflags lua$(1) 2>/dev/null || echo -I/usr/include/lua$(1)))
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua;;
 export LUA_CPATH := $(CURDIR)/build/$(LUA_VERSION)/?.so;;
 
-.PHONY: all build luajit test spec lint demo clean deps rock-check
+.PHONY: all build luajit test spec lint demo docs clean deps rock-check matrix-build test-matrix dist bench
 
 all: build
 build: $(CORE)
 luajit: $(CORE_JIT)
 
-$(CORE): $(SRCS) $(HDRS) Makefile
+# build/5.1/batch/core.so ... build/5.4/batch/core.so, each against its own Lua headers.
+build/5.%/batch/core.so: $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) $(PIC) $(LUA_INC) $(CURL_CFLAGS) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(PIC) $(call lua_inc,5.$*) $(CURL_CFLAGS) -shared -o $@ $(SRCS) $(CURL_LIBS)
 
 $(CORE_JIT): $(SRCS) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
@@ -48,11 +56,68 @@ spec: build
 test: deps
 	@LUA=$(LUA) sh tools/test-all.sh
 
+# The C core for every Lua of the matrix, then every spec under each (see .busted); stops at nothing,
+# fails if any suite failed. `make test` runs the same suites and counts their tests.
+matrix-build: $(MATRIX_CORES) $(CORE_JIT)
+
+test-matrix: matrix-build
+	@status=0; for t in $(MATRIX_TASKS); do \
+	  echo "== busted --run=$$t"; busted --run=$$t -o utfTerminal || status=1; \
+	done; exit $$status
+
 rock-check: build
-	sh tools/rock-check.sh
+	sh tools/rock-check.sh $(LUA_VERSION)
+
+# The source rock of the versioned rockspec, from a clean `git archive` of HEAD (no network): dist/.
+dist:
+	sh tools/dist.sh
+
+# The benchmarks of bench/ against the emulator, over HTTPS on 127.0.0.1 (a few minutes; not part of
+# `make test`): prints a table with the targets met or missed and writes bench/results.json.
+bench: build luajit build/bench/floor
+	@sh bench/deps.sh
+	$(LUA) bench/run.lua
+
+# The raw libcurl loop the sequential benchmark compares against.
+build/bench/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS) -o $@ bench/floor.c $(CURL_LIBS)
 
 demo: deps build
 	@sh examples/demo.sh
 
+# The API reference (LDoc, from docs/api.lua and config.ld) into docs/api/ (generated, not committed).
+docs: deps
+	rm -rf docs/api
+	ldoc .
+
 clean:
-	rm -rf build
+	rm -rf build dist docs/api
+
+# ---- Reliability: fault soak, sanitizers, fuzzing (SECURITY.md; each ends "<name>: ..." and fails on a report)
+# `make soak`: SOAK_CALLS mixed calls against the emulator with 10% injected faults; a summary table.
+SOAK_CALLS ?= 20000
+soak: build
+	SOAK_CALLS=$(SOAK_CALLS) $(LUA) soak/soak.lua
+
+# `make asan`: the C core with AddressSanitizer and UBSan (build/asan/batch/core.so), the spec suite and a
+# short soak against it, libasan preloaded into $(LUA), leak detection on (tools/sanitizers.sh).
+ASAN_CORE    := build/asan/batch/core.so
+ASAN_CFLAGS  ?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(ASAN_CORE): $(SRCS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) $(WARN) $(PIC) $(LUA_INC) $(CURL_CFLAGS) -shared -o $@ $(SRCS) $(CURL_LIBS)
+
+asan: $(ASAN_CORE)
+	@LUA=$(LUA) CC=$(CC) sh tools/sanitizers.sh asan
+
+# `make valgrind`: the C-heavy specs under valgrind --leak-check=full --error-exitcode=1.
+valgrind: build
+	@LUA=$(LUA) sh tools/sanitizers.sh valgrind
+
+# `make fuzz`: one libFuzzer target per pure C parser (fuzz/), FUZZ_SECONDS each (clang, ASan + UBSan).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+
+.PHONY: soak asan valgrind fuzz

@@ -58,12 +58,25 @@ build = {
         "src/csv_lua.c",
         "src/errmap.c",
         "src/headers.c",
+        "src/json.c",
+        "src/multi.c",
         "src/redact.c",
         "src/transfer.c",
       },
       libraries = { "curl" },
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
+    },
+  },
+  -- The command line and its modules (pure Lua). bin/batch finds them on the tree's paths.
+  install = {
+    bin = { batch = "bin/batch" },
+    lua = {
+      ["batch.cli.init"] = "lua/batch/cli/init.lua",
+      ["batch.cli.args"] = "lua/batch/cli/args.lua",
+      ["batch.cli.commands"] = "lua/batch/cli/commands.lua",
+      ["batch.cli.output"] = "lua/batch/cli/output.lua",
+      ["batch.cli.progress"] = "lua/batch/cli/progress.lua",
     },
   },
 }

@@ -36,8 +36,25 @@ spec_suite() {
 check lint luacheck -q .
 check build-lua5.4 make -s build
 check build-luajit make -s luajit
-check luarocks-install sh tools/rock-check.sh
+# The portability matrix (`make test-matrix`): the C core built for each Lua, every spec under each.
+for v in 5.1 5.2 5.3; do
+  check "build-lua$v" make -s "build/$v/batch/core.so"
+done
+check luarocks-install sh tools/rock-check.sh 5.4
+check luarocks-install-5.1 sh tools/rock-check.sh 5.1
+check luarocks-lint sh tools/rock-check.sh lint
+check luarocks-dist sh tools/rock-check.sh dist
 spec_suite spec-lua5.4 --lua="$LUA" -o utfTerminal spec
+spec_suite spec-lua5.1 --run=lua51 -o utfTerminal
+spec_suite spec-lua5.2 --run=lua52 -o utfTerminal
+spec_suite spec-lua5.3 --run=lua53 -o utfTerminal
+spec_suite spec-luajit --run=luajit -o utfTerminal
+# Reliability (SECURITY.md): a short fault soak, the C core under ASan+UBSan and under valgrind, and a short
+# run of each libFuzzer target (`make soak`, `make asan`, `make valgrind`, `make fuzz` run the long forms).
+check soak-short make -s soak SOAK_CALLS=2000
+check asan make -s asan
+check valgrind make -s valgrind
+check fuzz-short make -s fuzz FUZZ_SECONDS=10
 
 [ -n "$failures" ] && echo "failed suites:$failures"
 echo "$passed passed, $failed failed"
