@@ -19,10 +19,10 @@ LUA_LIBS=$(pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 sources() {
   case $1 in
     csv) echo "src/csv.c src/buffer.c" ;;
-    errmap) echo "src/errmap.c" ;;
+    errmap) echo "src/errmap.c src/jsontext.c" ;;
     headers) echo "src/headers.c" ;;
     redact) echo "src/redact.c" ;;
-    json) echo "src/json.c src/compat.c $LUA_CFLAGS $LUA_LIBS" ;;
+    json) echo "src/json.c src/jsontext.c src/compat.c $LUA_CFLAGS $LUA_LIBS" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
   esac
 }

@@ -60,6 +60,7 @@ build = {
         "src/errmap.c",
         "src/headers.c",
         "src/json.c",
+        "src/jsontext.c",
         "src/multi.c",
         "src/redact.c",
         "src/transfer.c",

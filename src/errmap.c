@@ -1,5 +1,6 @@
 /* Mapping an HTTP status and a Batch error body to Batch's error name and code; see errmap.h. */
 #include "errmap.h"
+#include "jsontext.h"
 
 #include <string.h>
 
@@ -37,18 +38,6 @@ static void skip_ws(struct scan *s)
         s->p++;
 }
 
-/* The value of a hex digit, or -1. */
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads a JSON string starting at the opening quote; stores the raw bytes between the quotes in out
  * (when not NULL). Returns 1 on success, 0 on a malformed or unterminated string. */
 static int scan_string(struct scan *s, struct errmap_span *out)
@@ -81,7 +70,7 @@ static int scan_string(struct scan *s, struct errmap_span *out)
                 if (s->end - s->p < 5)
                     return 0;
                 for (i = 1; i <= 4; i++)
-                    if (hexval((unsigned char)s->p[i]) < 0)
+                    if (jsontext_hexval((unsigned char)s->p[i]) < 0)
                         return 0;
                 s->p += 5;
                 break;
@@ -283,45 +272,6 @@ fail:
 
 /* ---- unescaping ------------------------------------------------------------------------------ */
 
-/* Reads 4 hex digits at p (which has at least 4 bytes); -1 if one is not a hex digit. */
-static long hex4(const char *p)
-{
-    long v = 0;
-    int i;
-    for (i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* Writes the code point cp as UTF-8 at dst; returns the byte count. */
-static size_t put_utf8(char *dst, unsigned long cp)
-{
-    if (cp < 0x80) {
-        dst[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        dst[0] = (char)(0xC0 | (cp >> 6));
-        dst[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        dst[0] = (char)(0xE0 | (cp >> 12));
-        dst[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        dst[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    dst[0] = (char)(0xF0 | (cp >> 18));
-    dst[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    dst[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    dst[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Decodes JSON escapes; see errmap.h. Every escape is at least as long as what it decodes to
  * (\uXXXX: 6 bytes for at most 3, a surrogate pair: 12 for 4), so dst never needs more than len. */
 size_t errmap_unescape(const char *src, size_t len, char *dst)
@@ -344,23 +294,23 @@ size_t errmap_unescape(const char *src, size_t len, char *dst)
         case 'r': dst[o++] = '\r'; i += 2; continue;
         case 't': dst[o++] = '\t'; i += 2; continue;
         case 'u': {
-            long cp = len - i >= 6 ? hex4(src + i + 2) : -1;
+            long cp = len - i >= 6 ? jsontext_hex4(src + i + 2) : -1;
             if (cp < 0)
                 break; /* malformed: copied as it stands below */
             i += 6;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                long lo = (len - i >= 6 && src[i] == '\\' && src[i + 1] == 'u') ? hex4(src + i + 2) : -1;
+                long lo = (len - i >= 6 && src[i] == '\\' && src[i + 1] == 'u') ? jsontext_hex4(src + i + 2) : -1;
                 if (lo >= 0xDC00 && lo <= 0xDFFF) {
                     i += 6;
-                    o += put_utf8(dst + o, 0x10000UL + (((unsigned long)cp - 0xD800) << 10)
+                    o += jsontext_put_utf8(dst + o, 0x10000UL + (((unsigned long)cp - 0xD800) << 10)
                                                + ((unsigned long)lo - 0xDC00));
                 } else {
-                    o += put_utf8(dst + o, 0xFFFD);
+                    o += jsontext_put_utf8(dst + o, 0xFFFD);
                 }
             } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                o += put_utf8(dst + o, 0xFFFD);
+                o += jsontext_put_utf8(dst + o, 0xFFFD);
             } else {
-                o += put_utf8(dst + o, (unsigned long)cp);
+                o += jsontext_put_utf8(dst + o, (unsigned long)cp);
             }
             continue;
         }

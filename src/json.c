@@ -9,6 +9,7 @@
  * "<what> at character <n>".
  */
 #include "core.h"
+#include "jsontext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,52 +39,6 @@ static void skip_ws(struct json *j)
 }
 
 static int value(struct json *j);
-
-/* The value of hex digit c, or -1. */
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* The 4 hex digits at p as a number, or -1. */
-static long hex4(const char *p)
-{
-    int a = hex(p[0]), b = hex(p[1]), c = hex(p[2]), d = hex(p[3]);
-    if (a < 0 || b < 0 || c < 0 || d < 0)
-        return -1;
-    return (long)((a << 12) | (b << 8) | (c << 4) | d);
-}
-
-/* Writes code point cp as UTF-8 at out; returns the bytes written. */
-static size_t utf8(char *out, unsigned long cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /* Decodes the string whose opening quote is at p and pushes it. An escaped string is decoded into the
  * scratch block (a decoded string is never longer than its JSON text). */
@@ -133,13 +88,13 @@ static int string(struct json *j)
         case 'r': out[n++] = '\r'; break;
         case 't': out[n++] = '\t'; break;
         case 'u': {
-            long cp = j->end - q >= 6 ? hex4(q + 2) : -1;
+            long cp = j->end - q >= 6 ? jsontext_hex4(q + 2) : -1;
             if (cp < 0) {
                 j->p = q;
                 return fail(j, "invalid unicode escape");
             }
             if (cp >= 0xD800 && cp <= 0xDBFF) { /* a high surrogate: its low half must follow */
-                long lo = (j->end - q >= 12 && q[6] == '\\' && q[7] == 'u') ? hex4(q + 8) : -1;
+                long lo = (j->end - q >= 12 && q[6] == '\\' && q[7] == 'u') ? jsontext_hex4(q + 8) : -1;
                 if (lo < 0xDC00 || lo > 0xDFFF) {
                     j->p = q;
                     return fail(j, "invalid unicode surrogate pair");
@@ -150,7 +105,7 @@ static int string(struct json *j)
                 j->p = q;
                 return fail(j, "invalid unicode surrogate pair");
             }
-            n += utf8(out + n, (unsigned long)cp); /* 6 or 12 bytes of text give at most 4 */
+            n += jsontext_put_utf8(out + n, (unsigned long)cp); /* 6 or 12 bytes of text give at most 4 */
             q += 6;
             continue;
         }
