@@ -5,6 +5,8 @@
 local core = require "batch.core"
 local mock = require "spec.support.mock"
 local socket = require "socket"
+local file_util = require "spec.support.files"
+local exists, read_all = file_util.exists, file_util.read_all
 
 -- pcall(fn, ...) must fail with a message containing `text` (plain); returns the message.
 local function raises(text, fn, ...)
@@ -13,19 +15,6 @@ local function raises(text, fn, ...)
   msg = tostring(msg)
   assert(msg:find(text, 1, true), "error '" .. msg .. "' does not contain '" .. text .. "'")
   return msg
-end
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
-
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
 end
 
 -- A TCP port on 127.0.0.1 where nothing listens.

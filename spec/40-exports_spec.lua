@@ -3,19 +3,8 @@ local batch = require "batch"
 local cjson = require "cjson"
 local mock = require "spec.support.mock"
 local interp = require "spec.support.interp"
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
-
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local file_util = require "spec.support.files"
+local exists, read_all = file_util.exists, file_util.read_all
 
 describe("exports (API 1.0)", function()
   local m, client, keys, dir, token

@@ -2,12 +2,8 @@
 local batch = require "batch"
 local cjson = require "cjson"
 local mock = require "spec.support.mock"
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
+local file_util = require "spec.support.files"
+local exists = file_util.exists
 
 describe("profiles and project_exports (2.x)", function()
   local m, client, keys, dir

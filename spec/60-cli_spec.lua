@@ -10,26 +10,14 @@ end
 
 local cjson = require "cjson.safe"
 local mock = require "spec.support.mock"
+local file_util = require "spec.support.files"
+local exists, read_all = file_util.exists, file_util.read_all
 
 local ROOT = mock.root
 local BIN = ROOT .. "/bin/batch"
 
 local function q(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read_all(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
 end
 
 local function lines(s)

@@ -9,19 +9,13 @@ if _VERSION ~= "Lua 5.4" then
 end
 
 local mock = require "spec.support.mock"
+local file_util = require "spec.support.files"
+local read_all = file_util.read_all
 
 local ROOT = mock.root
 
 local function q(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read_all(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
 end
 
 describe("examples/", function()

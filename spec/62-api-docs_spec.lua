@@ -2,15 +2,10 @@
 -- exists, every public method is documented with an example, and LDoc builds it.
 local batch = require "batch"
 local mock = require "spec.support.mock"
+local file_util = require "spec.support.files"
+local read_all = file_util.read_all
 
 local ROOT = mock.root
-
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
 
 -- Doc blocks of docs/api.lua: { owner = "Campaigns", name = "get", text = "--- ...\n-- @usage ..." }.
 local function documented()

@@ -6,14 +6,10 @@
 local batch = require "batch"
 local mock = require "spec.support.mock"
 local raw_server = require "spec.support.raw_server"
+local file_util = require "spec.support.files"
+local exists = file_util.exists
 
 local rep = string.rep
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
 
 -- Tokens (campaign tokens and export ids) that must give INVALID_ARGUMENT and send nothing.
 local BAD_TOKENS = {

@@ -5,17 +5,13 @@
 local batch = require "batch"
 local core = require "batch.core"
 local mock = require "spec.support.mock"
+local file_util = require "spec.support.files"
+local exists = file_util.exists
 
 local function count(t)
   local n = 0
   for _ in pairs(t) do n = n + 1 end
   return n
-end
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
 end
 
 -- The distinct connection numbers of log entries (optionally only those whose path contains `part`).

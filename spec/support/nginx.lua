@@ -25,6 +25,8 @@
 local socket = require "socket"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
+local file_util = require "spec.support.files"
+local exists = file_util.exists
 
 local M = {}
 
@@ -54,12 +56,6 @@ local function write_file(path, s)
   local f = assert(io.open(path, "wb"))
   f:write(s)
   f:close()
-end
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
 end
 
 -- Whether pid is still the nginx master started with this prefix: alive, not a zombie (PID 1 of a
