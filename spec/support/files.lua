@@ -17,4 +17,27 @@ function _M.read_all(path)
   return s
 end
 
+-- s quoted for a POSIX shell.
+function _M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- The output of a shell command, trailing white space removed.
+function _M.read_cmd(cmd)
+  local p = assert(io.popen(cmd))
+  local out = p:read("*a")
+  p:close()
+  return (out:gsub("%s+$", ""))
+end
+
+-- The repository root, found from this file's own path (specs may run from anywhere).
+local function repo_root()
+  local src = debug.getinfo(1, "S").source
+  src = src:sub(1, 1) == "@" and src:sub(2) or src
+  local dir = src:match("^(.*)/spec/support/[^/]*$")
+  if not dir and src:match("^spec/support/") then dir = "." end
+  return _M.read_cmd("cd " .. _M.quote(dir or ".") .. " && pwd")
+end
+_M.root = repo_root()
+
 return _M

@@ -18,41 +18,19 @@ local http = require "socket.http"
 local socket = require "socket"
 local ltn12 = require "ltn12"
 local cjson = require "cjson.safe"
+local file_util = require "spec.support.files"
 
 local M = {}
 
 local running = {} -- instance -> true, until stopped
 
 -- Single-quotes s for /bin/sh.
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local q, read_cmd = file_util.quote, file_util.read_cmd
 
-local function read_cmd(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  p:close()
-  return (out:gsub("%s+$", ""))
-end
+-- The content of a file, or "" when it cannot be read.
+local function read_file(path) return file_util.read_all(path) or "" end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
--- The repository root, found from this file's own path (specs may run from anywhere).
-local function repo_root()
-  local src = debug.getinfo(1, "S").source
-  src = src:sub(1, 1) == "@" and src:sub(2) or src
-  local dir = src:match("^(.*)/spec/support/[^/]*$")
-  if not dir and src:match("^spec/support/") then dir = "." end
-  return read_cmd("cd " .. q(dir or ".") .. " && pwd")
-end
-
-M.root = repo_root()
+M.root = file_util.root
 M.bin = M.root .. "/bin/batch-mock"
 
 -- KEY=VALUE lines of DIR/mock.env.

@@ -35,22 +35,7 @@ M.MODULES = os.getenv("BATCH_TEST_NGINX_MODULES") or "/usr/lib/nginx/modules"
 
 local running = {}
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function read_cmd(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  p:close()
-  return (out:gsub("%s+$", ""))
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local q, read_cmd, read_file = file_util.quote, file_util.read_cmd, file_util.read_all
 
 local function write_file(path, s)
   local f = assert(io.open(path, "wb"))
@@ -73,15 +58,7 @@ local function run(cmd)
   return r == true or r == 0
 end
 
-local function repo_root()
-  local src = debug.getinfo(1, "S").source
-  src = src:sub(1, 1) == "@" and src:sub(2) or src
-  local dir = src:match("^(.*)/spec/support/[^/]*$")
-  if not dir and src:match("^spec/support/") then dir = "." end
-  return read_cmd("cd " .. q(dir or ".") .. " && pwd")
-end
-
-M.root = repo_root()
+M.root = file_util.root
 
 -- The first existing of a list of candidate files (globs allowed), or nil.
 local function first_file(candidates)
