@@ -5,13 +5,7 @@ local http = require "socket.http"
 local ltn12 = require "ltn12"
 local cjson = require "cjson"
 
-local KEYS = {
-  api_key = "5E8A7C1D3F2B4A6908C7E1D2F3A4B5C6",
-  other_api_key = "A1B2C3D4E5F60718293A4B5C6D7E8F90",
-  dev_api_key = "DEV0C3D4E5F60718293A4B5C6D7E8F91",
-  rest_key = "b2a5f8c91d3e4f6a7b8c9d0e1f2a3b4c",
-  project_key = "project_0664hxvwffvbpn278gxdyhsadddqgna6",
-}
+local KEYS = mock.DOCUMENTED_KEYS
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 

@@ -117,15 +117,13 @@ describe("bin/batch", function()
   setup(function()
     m = mock.start()
     keys = m.keys
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = file_util.tmpdir()
     env_base = { BATCH_BASE_URL = m.url, BATCH_API_KEY = keys.api_key, BATCH_REST_API_KEY = keys.rest_key,
                  BATCH_PROJECT_KEY = keys.project_key }
   end)
   teardown(function()
     m:stop()
-    os.execute("rm -rf " .. q(dir))
+    file_util.remove_tree(dir)
   end)
   before_each(function()
     m:reset()

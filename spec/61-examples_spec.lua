@@ -32,9 +32,7 @@ describe("examples/", function()
 
   setup(function()
     m = mock.start()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = file_util.tmpdir()
     -- The examples use the modules of this checkout (lua/ and the Lua 5.4 build of the C core).
     env = {
       BATCH_BASE_URL = m.url, BATCH_API_KEY = m.keys.api_key, BATCH_REST_API_KEY = m.keys.rest_key,
@@ -45,7 +43,7 @@ describe("examples/", function()
   end)
   teardown(function()
     m:stop()
-    os.execute("rm -rf " .. q(dir))
+    file_util.remove_tree(dir)
   end)
   before_each(function()
     m:reset()

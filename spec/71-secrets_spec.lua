@@ -6,6 +6,7 @@ local batch = require "batch"
 local mock = require "spec.support.mock"
 local raw_server = require "spec.support.raw_server"
 local interp = require "spec.support.interp"
+local file_util = require "spec.support.files"
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -33,14 +34,12 @@ describe("secrets", function()
     raw = raw_server.start()
     keys = m.keys
     secrets = { keys.api_key, keys.rest_key, keys.project_key, keys.other_api_key }
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    dir = file_util.tmpdir()
   end)
   teardown(function()
     raw:stop()
     m:stop()
-    os.execute("rm -rf " .. dir)
+    file_util.remove_tree(dir)
   end)
   before_each(function()
     m:reset()

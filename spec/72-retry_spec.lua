@@ -8,6 +8,7 @@
 local batch = require "batch"
 local retry = require "batch.retry"
 local mock = require "spec.support.mock"
+local file_util = require "spec.support.files"
 
 local EPS = 1e-6
 
@@ -288,11 +289,9 @@ end
 describe("deadline: one per call, on every method that takes options (injected clock)", function()
   local dir
   setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    dir = file_util.tmpdir()
   end)
-  teardown(function() os.execute("rm -rf " .. dir) end)
+  teardown(function() file_util.remove_tree(dir) end)
 
   local function drain(iter)
     for v, err in iter do
@@ -431,13 +430,11 @@ describe("retries against the emulator", function()
   setup(function()
     m = mock.start()
     keys = m.keys
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    dir = file_util.tmpdir()
   end)
   teardown(function()
     m:stop()
-    os.execute("rm -rf " .. dir)
+    file_util.remove_tree(dir)
   end)
 
   -- A client whose sleeps are recorded, not slept (unless real = true).

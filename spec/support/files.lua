@@ -30,6 +30,18 @@ function _M.read_cmd(cmd)
   return (out:gsub("%s+$", ""))
 end
 
+-- A new, empty temporary directory.
+function _M.tmpdir()
+  local dir = _M.read_cmd('mktemp -d "${TMPDIR:-/tmp}/lua-batch-spec.XXXXXX"')
+  assert(dir ~= "", "mktemp -d failed")
+  return dir
+end
+
+-- Removes dir and everything in it.
+function _M.remove_tree(dir)
+  os.execute("rm -rf " .. _M.quote(dir))
+end
+
 -- The repository root, found from this file's own path (specs may run from anywhere).
 local function repo_root()
   local src = debug.getinfo(1, "S").source
