@@ -352,10 +352,12 @@ local function section_f()
     workers = 1, threads = 32,
     http = table.concat({
       "upstream batch_mock { server 127.0.0.1:" .. tls_port .. "; keepalive 64; }",
+      -- as an OpenResty deployment trusts Batch's CA: nginx's directive, as proxy_pass below does
+      "lua_ssl_trusted_certificate " .. m.ca_file .. ";",
       "init_by_lua_block {",
       "  cjson = require 'cjson.safe'",
-      "  batch_client = require('batch').new{ base_url = " .. string.format("%q", m.tls_url)
-        .. ", ca_file = " .. string.format("%q", m.ca_file) .. ", api_key = " .. string.format("%q", keys.api_key)
+      "  batch_client = require('batch').new{ base_url = 'https://localhost:" .. tls_port .. "'"
+        .. ", api_key = " .. string.format("%q", keys.api_key)
         .. ", rest_key = " .. string.format("%q", keys.rest_key) .. ", transport = 'ngx' }",
       "}",
     }, "\n"),

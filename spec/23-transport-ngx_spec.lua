@@ -1,5 +1,6 @@
--- The "ngx" transport's logic with a stand-in `ngx` table (spec/50-nginx_spec.lua runs the real thing):
--- phases, the wait for a free worker-thread VM, errors of the pool, errors raised in the thread.
+-- The "ngx" transport's logic with a stand-in `ngx` table (spec/50 and spec/51 run the real thing):
+-- which engine takes a request, phases, the wait for a free worker-thread VM, errors of the pool, errors
+-- raised in the thread. The thread-pool tests give the client a ca_file: then every request goes there.
 local batch = require "batch"
 local transport_ngx = require "batch.transport_ngx"
 
@@ -11,11 +12,19 @@ describe("transport ngx (stand-in ngx)", function()
   before_each(function() saved = rawget(_G, "ngx") end)
   after_each(function() rawset(_G, "ngx", saved) end)
 
+  local sockets -- the hosts the socket engine connected to
+
   -- Installs a fake ngx whose run_worker_thread answers `answers[i]` on its i-th call (the last one
-  -- afterwards). Returns the list of calls and of sleeps.
+  -- afterwards), and whose sockets refuse every connection. Returns the list of calls and of sleeps.
   local function fake(phase, answers)
     local calls, sleeps, clock = {}, {}, 100
+    sockets = {}
+    local refusing = {
+      settimeout = function() end,
+      connect = function(_, host, port) sockets[#sockets + 1] = host .. ":" .. port return nil, "refused" end,
+    }
     rawset(_G, "ngx", {
+      socket = { tcp = function() return refusing end },
       get_phase = function() return phase end,
       now = function() return clock end,
       update_time = function() end,
@@ -29,9 +38,29 @@ describe("transport ngx (stand-in ngx)", function()
   end
 
   local function send(opts, req)
-    local t = transport_ngx.new(opts or {})
+    opts = opts or {}
+    opts.ca_file = opts.ca_file or "/spec/ca.pem"
+    local t = transport_ngx.new(opts)
     return t(req or { method = "GET", url = "http://x/", headers = {}, timeout = 5 })
   end
+
+  it("sends API calls to the socket engine, the rest to the thread pool", function()
+    local calls = fake("content", { { true, { status = 200, headers = {} } } })
+    local function via(opts, url, sink)
+      local before_threads, before_sockets = #calls, #sockets
+      local t = transport_ngx.new(opts)
+      t{ method = "GET", url = url, headers = {}, timeout = 5, sink = sink }
+      if #sockets > before_sockets then return "sockets " .. sockets[#sockets] end
+      return #calls > before_threads and "threads" or "nothing"
+    end
+    assert.equal("sockets 10.0.0.1:8080", via({}, "http://10.0.0.1:8080/1.1/K/campaigns/x"))
+    assert.equal("sockets [::1]:443", via({ verify_tls = false }, "https://[::1]/x"))
+    assert.equal("threads", via({}, "https://10.0.0.1/x"))  -- nginx cannot check an IP in a certificate
+    assert.equal("threads", via({}, "http://10.0.0.1/x", "/tmp/download.csv"))
+    assert.equal("threads", via({ ca_file = "/ca.pem" }, "http://10.0.0.1/x"))
+    assert.equal("threads", via({ proxy = "http://proxy:3128" }, "http://10.0.0.1/x"))
+    assert.equal("threads", via({}, "ftp://10.0.0.1/x"))
+  end)
 
   it("runs batch.ngx_worker.request in the pool 'batch' with the handle options and the request", function()
     local calls = fake("content", { { true, { status = 200, headers = {}, body = "{}" } } })
@@ -118,7 +147,7 @@ describe("transport ngx (stand-in ngx)", function()
 
   it("is what 'auto' picks inside nginx, with ngx.sleep as the client's sleep in yieldable phases", function()
     local calls, sleeps = fake("content", { { true, { status = 200, headers = {}, body = "{}" } } })
-    local c = batch.new{ api_key = "K", rest_key = "R", base_url = "http://127.0.0.1:1" }
+    local c = batch.new{ api_key = "K", rest_key = "R", base_url = "http://127.0.0.1:1", ca_file = "/ca.pem" }
     assert.is_nil(c.shared.handle) -- no libcurl handle in the worker itself
     c.transport({ method = "GET", url = "http://x/", headers = {}, timeout = 1 })
     assert.equal(1, #calls)

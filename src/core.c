@@ -61,6 +61,7 @@ static const luaL_Reg core_functions[] = {
     {"csv_new", csv_new},
     {"json_decode", json_decode},
     {"is_token", bind_is_token},
+    {"resolve", resolve_host},
     {NULL, NULL},
 };
 

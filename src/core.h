@@ -28,6 +28,9 @@ int bind_is_token(lua_State *L);
 int json_decode(lua_State *L);
 int json_push(lua_State *L, const char *s, size_t len, int max_depth, const char **why, size_t *where);
 
+/* resolve.c: core.resolve (getaddrinfo; blocks, so the ngx transport calls it in a thread). */
+int resolve_host(lua_State *L);
+
 /* csv_lua.c: registers the CSV parser metatable; core.csv_new. */
 void csv_register(lua_State *L);
 int csv_new(lua_State *L);

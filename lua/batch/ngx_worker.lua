@@ -34,6 +34,11 @@ function _M.request(handle_opts, req)
   return res, err
 end
 
+-- resolve(host) --> { address, ... } | nil, message: getaddrinfo, which blocks (so it runs here).
+function _M.resolve(host)
+  return core.resolve(host)
+end
+
 -- ping() --> true: a round trip through the pool, for health checks and benchmarks.
 function _M.ping()
   return true

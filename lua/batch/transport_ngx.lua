@@ -1,16 +1,26 @@
--- The "ngx" transport: inside nginx, the C core runs in nginx's thread pool through
--- ngx.run_worker_thread while the calling coroutine yields, so the worker keeps serving other requests.
--- Needs lua-nginx-module 0.10.21+ (Linux) and a `thread_pool batch threads=N;` directive (see README).
-local type, tostring, error, min = type, tostring, error, math.min
+-- The "ngx" transport: inside nginx, without blocking the worker. Two engines:
+--   * API calls go over nginx's own sockets (batch.ngx_socket): the calling coroutine yields while it
+--     waits, and connections stay in nginx's keep-alive pool. TLS is checked against nginx's
+--     `lua_ssl_trusted_certificate`.
+--   * What nginx's sockets cannot do as the options ask runs the C core in nginx's thread pool through
+--     ngx.run_worker_thread (lua-nginx-module 0.10.21+, a `thread_pool batch threads=N;` directive):
+--     downloads (libcurl streams them to disk off the event loop), clients with `ca_file` or `proxy`, and
+--     https URLs whose host is an IP address (nginx cannot match an IP against a certificate).
+-- Host names are resolved once a minute per worker in the thread pool (getaddrinfo, so /etc/hosts counts
+-- and no `resolver` directive is needed); without the thread pool, nginx's `resolver` is used.
+local ngx_socket = require "batch.ngx_socket"
+
+local type, tostring, error, min, find = type, tostring, error, math.min, string.find
 
 local _M = {}
 
--- The phases where ngx.run_worker_thread can yield (checked on lua-nginx-module 0.10.23).
+-- The phases where ngx.run_worker_thread and cosockets can yield (checked on lua-nginx-module 0.10.23).
 local PHASES = { rewrite = true, server_rewrite = true, access = true, content = true, timer = true }
 _M.PHASES = PHASES
 local PHASE_LIST = "rewrite_by_lua*, server_rewrite_by_lua*, access_by_lua*, content_by_lua* and ngx.timer callbacks"
 
 local NO_VM = "no available Lua vm"  -- every VM of lua_worker_thread_vm_pool_size is lent out
+local NAME_TTL = 60                  -- seconds a resolved host name is kept
 
 -- The error for a call made in a phase that cannot yield (it would block the worker, or nginx refuses).
 local function phase_error(phase)
@@ -22,16 +32,23 @@ local function phase_error(phase)
 end
 _M.phase_error = phase_error
 
--- Per nginx worker: coroutines waiting for a VM of the pool, woken as calls finish.
+-- Per nginx worker: coroutines waiting for a VM of the pool, woken as calls finish; resolved names.
 local waiting, freed = 0, nil
+local names = {}
 
 local function wake_one()
   if waiting > 0 and freed then freed:post(1) end
 end
 
+local function no_pool_error(pool)
+  return { name = "INVALID_ARGUMENT", sent = false, no_pool = true,
+           message = "nginx has no thread pool '" .. pool .. "': add `thread_pool " .. pool
+                     .. " threads=32;` to the main context of nginx.conf" }
+end
+
 function _M.new(opts)
   local ngx = rawget(_G, "ngx")
-  if type(ngx) ~= "table" or type(ngx.run_worker_thread) ~= "function" then
+  if type(ngx) ~= "table" or type(ngx.socket) ~= "table" or type(ngx.run_worker_thread) ~= "function" then
     error("batch.new: transport 'ngx' needs nginx with lua-nginx-module 0.10.21+ (ngx.run_worker_thread)", 0)
   end
   local run, get_phase, now, sleep = ngx.run_worker_thread, ngx.get_phase, ngx.now, ngx.sleep
@@ -40,6 +57,10 @@ function _M.new(opts)
     user_agent = opts.user_agent, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
     verify_tls = opts.verify_tls, ca_file = opts.ca_file, proxy = opts.proxy, max_body = opts.max_body,
   }
+  local verify = opts.verify_tls ~= false
+  local threads_only = opts.ca_file ~= nil or opts.proxy ~= nil
+  local exchange = ngx_socket.new(opts, ngx)
+  local origins = {} -- "scheme://authority" -> what ngx_socket needs to reach it
 
   -- Waits up to `left` seconds for a VM to come back to the pool.
   local function wait_for_vm(left)
@@ -52,37 +73,91 @@ function _M.new(opts)
     waiting = waiting - 1
   end
 
-  return function(req)
-    local phase = get_phase()
-    if not PHASES[phase] then return nil, phase_error(phase) end
-    local budget = (req.timeout and req.timeout > 0) and req.timeout or nil
+  -- batch.ngx_worker[fn](...) on a thread of the pool, waiting up to `budget` seconds (nil: 0.1 s at a
+  -- time, without end) for a free VM. Returns true and fn's results, or false and the error fields.
+  local function in_thread(budget, fn, a, b)
     ngx.update_time()
     local started = now()
     while true do
-      local ok, res, err, raised = run(pool, "batch.ngx_worker", "request", handle_opts, req)
+      local ok, r1, r2, r3 = run(pool, "batch.ngx_worker", fn, a, b)
       if ok then
         wake_one() -- only a call that ran gave a VM back: waking on a failure would spin the waiters
-        if raised then error(raised, 0) end
-        return res, err
+        return true, r1, r2, r3
       end
-      if res == "thread_pool not found" then
-        return nil, { name = "INVALID_ARGUMENT", sent = false,
-                      message = "nginx has no thread pool '" .. pool .. "': add `thread_pool " .. pool
-                                .. " threads=32;` to the main context of nginx.conf" }
-      end
-      if res ~= NO_VM then
-        return nil, { name = "NETWORK_ERROR", sent = false,
-                      message = "nginx thread pool '" .. pool .. "': " .. tostring(res) }
+      if find(tostring(r1), "not found", 1, true) then return false, no_pool_error(pool) end
+      if r1 ~= NO_VM then
+        return false, { name = "NETWORK_ERROR", sent = false,
+                        message = "nginx thread pool '" .. pool .. "': " .. tostring(r1) }
       end
       ngx.update_time()
       local left = budget and budget - (now() - started) or 0.1
       if left < 0.001 then
-        return nil, { name = "TIMEOUT", sent = false,
-                      message = "no Lua VM of nginx's worker-thread pool came free in time "
-                                .. "(lua_worker_thread_vm_pool_size)" }
+        return false, { name = "TIMEOUT", sent = false,
+                        message = "no Lua VM of nginx's worker-thread pool came free in time "
+                                  .. "(lua_worker_thread_vm_pool_size)" }
       end
       wait_for_vm(left)
     end
+  end
+
+  local function in_threads(req)
+    local ok, res, err, raised = in_thread((req.timeout and req.timeout > 0) and req.timeout or nil,
+                                           "request", handle_opts, req)
+    if not ok then return nil, res end
+    if raised then error(raised, 0) end
+    return res, err
+  end
+
+  -- The address to connect to for host: itself when it is an IP address, else a cached resolution;
+  -- the host itself (nginx's `resolver` then resolves it) when there is no thread pool.
+  local function address_of(host, timeout)
+    if ngx_socket.is_ip(host) then return host end
+    local known = names[host]
+    if known and known.expires > now() then return known.address end
+    local ok, addresses, err = in_thread(timeout, "resolve", host)
+    if not ok then
+      if addresses.no_pool then return host end
+      return nil, addresses
+    end
+    if not addresses then return nil, { name = "NETWORK_ERROR", sent = false, message = err } end
+    names[host] = { address = addresses[1], expires = now() + NAME_TTL }
+    return addresses[1]
+  end
+
+  -- The URL's origin as ngx_socket takes it, and the path; nil when the thread pool must take it.
+  local function origin_of(url)
+    local scheme, authority, host, port, path = ngx_socket.parse_url(url)
+    if not scheme or (scheme == "https" and verify and ngx_socket.is_ip(host)) then return nil end
+    local key = scheme .. "://" .. authority
+    local t = origins[key]
+    if not t then
+      t = { scheme = scheme, authority = authority, host = host, port = port, url = key,
+            server_name = not ngx_socket.is_ip(host) and host or nil,
+            pool = "lua-batch " .. key .. (verify and "" or " noverify") }
+      origins[key] = t
+    end
+    return t, path
+  end
+
+  return function(req)
+    local phase = get_phase()
+    if not PHASES[phase] then return nil, phase_error(phase) end
+    local t, path
+    if not (threads_only or req.sink) then t, path = origin_of(req.url) end
+    if not t then return in_threads(req) end
+    local address, err = address_of(t.host, req.timeout)
+    if not address then return nil, err end
+    local res
+    res, err = exchange(req, t, address, path)
+    if not res and err.sent == false then
+      if address ~= t.host then
+        names[t.host] = nil -- it may have moved: resolve again next time
+      elseif find(err.message, "no resolver defined", 1, true) then
+        err.message = err.message .. " (lua-batch resolves host names in nginx's thread pool: add `thread_pool "
+                      .. pool .. " threads=32;` to nginx.conf, or a `resolver` directive)"
+      end
+    end
+    return res, err
   end
 end
 

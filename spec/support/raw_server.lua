@@ -85,6 +85,17 @@ end
 SCENARIOS["nul-header"] = function(c)
   send(c, "HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
 end
+-- A campaign in four chunks, with a chunk extension and a trailer.
+SCENARIOS.chunked = function(c)
+  send(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+          .. "Connection: close\r\n\r\n5;ext=1\r\n{\"cam\r\n13\r\npaign_token\":\"chunk\r\n"
+          .. "3\r\ned\"\r\n1\r\n}\r\n0\r\nX-Trailer: t\r\n\r\n")
+end
+-- A 100 Continue before the answer.
+SCENARIOS.continue = function(c)
+  send(c, "HTTP/1.1 100 Continue\r\n\r\n")
+  answer(c, "200 OK", { "Content-Type: application/json" }, '{"campaign_token":"continue"}')
+end
 -- A storage that redirects to itself, forever.
 SCENARIOS.loop = function(c, _, req) answer(c, "302 Found", { "Location: " .. req.path }, "") end
 -- An API that redirects a GET elsewhere (credentials must not follow).
