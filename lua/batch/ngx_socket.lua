@@ -1,33 +1,47 @@
 -- The "ngx" transport's engine for API calls: one HTTP/1.1 exchange over an nginx cosocket
--- (ngx.socket.tcp). The calling coroutine yields on every wait, so the worker keeps serving; connections
--- stay open in nginx's per-worker keep-alive pool, one pool per (scheme, host, port, TLS settings), so a
--- connection verified one way is never reused another way.
+-- (ngx.socket.tcp). The calling coroutine yields on every wait, so the worker keeps serving. Connections
+-- stay open in nginx's per-worker keep-alive pool; each client has its own pools (one per origin and TLS
+-- setting), so a connection verified for one client is never lent to another.
 --
 -- TLS is verified by nginx against `lua_ssl_trusted_certificate`, the host name included (SNI and
--- X509_check_host). nginx cannot check an IP address against a certificate, and cannot take a CA file per
+-- X509_check_host). nginx cannot check an IP address against a certificate, nor take a CA file per
 -- connection: transport_ngx sends such requests (an https URL with an IP address, the options ca_file and
 -- proxy, downloads) through nginx's thread pool and libcurl instead.
-local type, tonumber, tostring, pairs, concat = type, tonumber, tostring, pairs, table.concat
+--
+-- Every read goes through one buffer (receiveany) under the request's deadline: nginx's own socket
+-- timeouts restart at each packet, so a server dripping a byte a second would otherwise never time out.
+local tonumber, tostring, pairs, setmetatable, concat = tonumber, tostring, pairs, setmetatable, table.concat
 local find, match, gmatch, lower, sub = string.find, string.match, string.gmatch, string.lower, string.sub
-local max = math.max
+local max, min = math.max, math.min
 
 local _M = {}
 
 local POOL_SIZE = 64           -- idle keep-alive connections kept per worker and pool
 local MAX_HEAD = 64 * 1024     -- the C core's limit on a response's header block
-local NO_LIMIT_MS = 86400000   -- what "no timeout" (0) becomes: nginx's own 0 means its 60 s default
+local MAX_LINE = 4096          -- a chunk-size line
+local MAX_INTERIM = 5          -- 1xx answers before the real one
+local READ_SIZE = 65536        -- at most this much per receive
+local NO_LIMIT = 86400         -- what "no timeout" (0) becomes, in seconds
 
--- scheme, authority, host, port, target of an http(s) URL; nil when it is not one.
+local pool_serial = 0          -- tells apart the pools of the clients of this worker
+
+-- scheme, authority, host, port, target of an http(s) URL; nil and why when it is not one this engine
+-- may send (a byte that would split the request line or the Host header, or user info).
 function _M.parse_url(url)
-  local scheme, authority, target = match(url, "^(https?)://([^/?#@]+)(.*)$")
-  if not scheme then return nil end
+  local scheme, authority, target = match(url, "^(https?)://([^/?#]*)(.*)$")
+  if not scheme then return nil, "not an http(s) URL" end
+  if find(authority, "@", 1, true) then return nil, "user info in a URL is not supported" end
+  if find(target, "[%z\1-\32\127]") or not (find(authority, "^[%w._~%-]+:?%d*$")
+                                              or find(authority, "^%[[%x:.]+%]:?%d*$")) then
+    return nil, "the URL holds a space, a control character or an invalid host"
+  end
   local host, port = match(authority, "^(%[[%x:.]+%])(.*)$")  -- an IPv6 literal keeps its brackets
   if not host then host, port = match(authority, "^([^:]+)(.*)$") end
   if port == "" then
     port = scheme == "https" and 443 or 80
   else
     port = tonumber(match(port, "^:(%d+)$"))
-    if not port or port < 1 or port > 65535 then return nil end
+    if not port or port < 1 or port > 65535 then return nil, "an invalid port" end
   end
   if target == "" or sub(target, 1, 1) ~= "/" then target = "/" .. target end
   target = match(target, "^[^#]*")
@@ -41,13 +55,6 @@ end
 
 local function fail(name, sent, message)
   return nil, { name = name, sent = sent, message = message }
-end
-
--- The error of a failed socket operation; `what` says which one, `sent` whether the request may have
--- reached the server.
-local function socket_error(what, err, sent, url)
-  if err == "timeout" then return fail("TIMEOUT", sent, what .. " " .. url .. " timed out") end
-  return fail("NETWORK_ERROR", sent, what .. " " .. url .. ": " .. tostring(err))
 end
 
 -- The request's bytes, as the table of pieces sock:send takes.
@@ -74,21 +81,91 @@ local function request_pieces(req, authority, target, user_agent)
   return out
 end
 
--- Reads a response's header block (up to the blank line). Returns the text, or nil and the error fields.
-local function read_head(sock, url)
-  local reader = sock:receiveuntil("\r\n\r\n")
-  local parts, size = {}, 0
+-- The error fields of a response that breaks HTTP/1.1, and of one over a size limit.
+local function malformed(url, what)
+  return { name = "NETWORK_ERROR", sent = true, message = what .. " in the response of " .. url }
+end
+
+local function too_large(url, limit)
+  return { name = "RESPONSE_TOO_LARGE", sent = true,
+           message = "the response of " .. url .. " is larger than " .. limit .. " bytes" }
+end
+
+-- A response being read: the socket, what was received and not used yet (buf from pos), the deadline.
+local Reader = {}
+Reader.__index = Reader
+
+-- Receives more (at most `want` bytes); false and the error fields on failure.
+function Reader:fill(want)
+  local left = self.deadline - self.now()
+  if left <= 0 then return false, { name = "TIMEOUT", sent = true, message = self.url .. " did not answer in time" } end
+  self.sock:settimeout(max(1, left * 1000))
+  local data, err = self.sock:receiveany(want or READ_SIZE)
+  if not data then
+    self.closed = err == "closed"
+    if err == "timeout" then
+      return false, { name = "TIMEOUT", sent = true, message = self.url .. " did not answer in time" }
+    end
+    return false, { name = "NETWORK_ERROR", sent = true,
+                    message = "reading the response of " .. self.url .. ": " .. tostring(err) }
+  end
+  self.got = true
+  local pos = self.pos
+  self.buf = pos > #self.buf and data or sub(self.buf, pos) .. data
+  self.pos = 1
+  return true
+end
+
+-- The bytes up to `sep` (which is consumed), at most `limit` of them; nil, error fields (nil when the
+-- limit was passed).
+function Reader:until_sep(sep, limit)
   while true do
-    local data, err = reader(MAX_HEAD)
-    if not data then
-      if err then return socket_error("reading the response of", err, true, url) end
-      return concat(parts)
+    local i = find(self.buf, sep, self.pos, true)
+    if i then
+      local text = sub(self.buf, self.pos, i - 1)
+      self.pos = i + #sep
+      return text
     end
-    size = size + #data
-    if size > MAX_HEAD then
-      return fail("RESPONSE_TOO_LARGE", true, "the response headers of " .. url .. " exceed 64 KiB")
+    if #self.buf - self.pos + 1 > limit then return nil, nil end
+    local ok, err = self:fill()
+    if not ok then return nil, err end
+  end
+end
+
+-- Exactly n bytes; nil, error fields.
+function Reader:bytes(n)
+  local have = #self.buf - self.pos + 1
+  if have >= n then
+    local s = sub(self.buf, self.pos, self.pos + n - 1)
+    self.pos = self.pos + n
+    return s
+  end
+  local parts, size = { sub(self.buf, self.pos) }, have
+  self.buf, self.pos = "", 1
+  while size < n do
+    local ok, err = self:fill(min(READ_SIZE, n - size))
+    if not ok then return nil, err end
+    parts[#parts + 1] = self.buf
+    size = size + #self.buf
+    self.buf = ""
+  end
+  return concat(parts)
+end
+
+-- Everything up to the connection's end, at most limit bytes; nil, error fields.
+function Reader:to_close(limit)
+  local parts, size = { sub(self.buf, self.pos) }, #self.buf - self.pos + 1
+  self.buf, self.pos = "", 1
+  while true do
+    if size > limit then return nil, too_large(self.url, limit) end
+    local ok, err = self:fill()
+    if not ok then
+      if self.closed then return concat(parts) end
+      return nil, err
     end
-    parts[#parts + 1] = data
+    parts[#parts + 1] = self.buf
+    size = size + #self.buf
+    self.buf = ""
   end
 end
 
@@ -106,170 +183,164 @@ local function parse_head(head)
   return status, headers
 end
 
--- Reads a chunked body. Returns the body, or nil and the error fields.
-local function read_chunked(sock, url, limit)
+-- A chunked body, at most limit bytes; nil, error fields.
+local function read_chunked(r, url, limit)
   local parts, size = {}, 0
   while true do
-    local line, err = sock:receive("*l")
-    if not line then return socket_error("reading the response of", err, true, url) end
-    local hex = match(line, "^%s*(%x+)")
-    local n = hex and tonumber(hex, 16)
-    if not n then return fail("NETWORK_ERROR", true, "a malformed chunk in the response of " .. url) end
+    local line, err = r:until_sep("\r\n", MAX_LINE)
+    if not line then return nil, err or malformed(url, "a chunk-size line over 4 KiB") end
+    local hex = match(line, "^%s*(%x+)%s*[;]?")
+    local n = hex and #hex <= 15 and tonumber(hex, 16)
+    if not n then return nil, malformed(url, "a malformed chunk") end
     if n == 0 then
-      repeat -- trailers, up to the blank line
-        line, err = sock:receive("*l")
-        if not line then return socket_error("reading the response of", err, true, url) end
+      local seen = 0
+      repeat -- trailer lines, up to an empty one
+        line, err = r:until_sep("\r\n", MAX_HEAD - seen)
+        if not line then return nil, err or too_large(url, MAX_HEAD) end
+        seen = seen + #line + 2
       until line == ""
       return concat(parts)
     end
     size = size + n
-    if size > limit then return nil, "too large" end
+    if size > limit then return nil, too_large(url, limit) end
     local data
-    data, err = sock:receive(n)
-    if not data then return socket_error("reading the response of", err, true, url) end
-    parts[#parts + 1] = data
-    data, err = sock:receive(2)
-    if not data then return socket_error("reading the response of", err, true, url) end
+    data, err = r:bytes(n + 2)
+    if not data then return nil, err end
+    if sub(data, -2) ~= "\r\n" then return nil, malformed(url, "a chunk not ended by CRLF") end
+    parts[#parts + 1] = sub(data, 1, n)
   end
 end
 
--- Reads a body that ends when the server closes the connection.
-local function read_to_close(sock, url, limit)
-  local parts, size = {}, 0
-  while true do
-    local data, err, partial = sock:receive(65536)
-    data = data or partial
-    size = size + #data
-    if size > limit then return nil, "too large" end
-    parts[#parts + 1] = data
-    if err == "closed" then return concat(parts) end
-    if err then return socket_error("reading the response of", err, true, url) end
+-- The body of a response; nil, error fields; and whether the connection may be kept.
+local function read_body(r, req, status, headers, url, limit)
+  if req.method == "HEAD" or status == 204 or status == 304 then return "", nil, true end
+  local te, length = headers["transfer-encoding"], headers["content-length"]
+  if te then -- Transfer-Encoding wins; with a Content-Length too, the connection is not kept after it
+    if find(lower(te), "chunked%s*$") then
+      local body, err = read_chunked(r, url, limit)
+      return body, err, length == nil
+    end
+    local body, err = r:to_close(limit)
+    return body, err, false
   end
+  if length then
+    local n = tonumber(match(length, "^%d+$"))
+    if not n or #length > 15 then return nil, malformed(url, "a malformed Content-Length") end
+    if n > limit then return nil, too_large(url, limit) end
+    if n == 0 then return "", nil, true end
+    local body, err = r:bytes(n)
+    return body, err, true
+  end
+  local body, err = r:to_close(limit)
+  return body, err, false
 end
 
--- new(opts, ngx) -> exchange(req, origin, address, path): the request over a pooled connection to
--- address:origin.port, origin = { scheme, authority, port, server_name, pool, url } (shared by every
--- request to it, never changed). Returns res, or nil and the error fields.
+-- new(opts, ngx) -> exchange(req, origin, address, path, deadline): the request over a pooled connection
+-- to address:origin.port, origin = { scheme, authority, port, server_name, url } (shared by every request
+-- to it, never changed). Returns res, or nil and the error fields.
 function _M.new(opts, ngx)
   local tcp, now = ngx.socket.tcp, ngx.now
   local verify = opts.verify_tls ~= false
   local user_agent, max_body = opts.user_agent, opts.max_body
-  local sessions = {} -- the last TLS session per pool: new connections resume it
+  pool_serial = pool_serial + 1
+  local pool_prefix = "lua-batch#" .. pool_serial .. (verify and " " or " noverify ")
 
-  -- A connected (and TLS-established) socket; fresh skips the idle pool (writes: never resent on a
-  -- connection the server may be closing).
-  local function connect(t, address, fresh, ms, url)
+  -- A connected (and TLS-established) socket, and whether it came from the pool; nil, error fields.
+  -- fresh skips the idle pool (writes: never resent on a connection the server may be closing).
+  local function connect(t, address, fresh, deadline, connect_timeout)
+    local url = t.url
+    local left = deadline - now()
+    if left <= 0 then return fail("TIMEOUT", false, "no time left to connect to " .. url) end
     local sock = tcp()
-    sock:settimeout(ms.connect)
-    local pool = t.pool
-    local ok, err = sock:connect(address, t.port, { pool = fresh and (pool .. "#fresh") or pool,
-                                                      pool_size = POOL_SIZE })
-    if not ok then return socket_error("connecting to", err, false, url) end
+    sock:settimeout(max(1, min(connect_timeout, left) * 1000))
+    local pool = pool_prefix .. url .. (fresh and " fresh" or "")
+    local ok, err = sock:connect(address, t.port, { pool = pool, pool_size = POOL_SIZE })
+    if not ok then
+      if err == "timeout" then return fail("TIMEOUT", false, "connecting to " .. url .. " timed out") end
+      return fail("NETWORK_ERROR", false, "connecting to " .. url .. ": " .. tostring(err))
+    end
     local reused = sock:getreusedtimes() > 0
     if t.scheme == "https" and not reused then
       -- lua-resty-core 0.1.25 reports a handshake that fails after a wait (a refused certificate) as a
       -- success when no session is asked for, and raises an assertion when one is: so a session is
-      -- always asked for, and anything but a session is a failure. The session resumes the next one.
-      local called, session, why = pcall(sock.sslhandshake, sock, sessions[pool], t.server_name, verify)
+      -- asked for (never resumed: a resumed session skips the certificate check) and anything but a
+      -- session is a failure.
+      local called, session, why = pcall(sock.sslhandshake, sock, nil, t.server_name, verify)
       if not (called and session) then
         sock:close()
-        sessions[pool] = nil
         if not called or not why then
           return fail("TLS_ERROR", false, "TLS handshake with " .. url .. " failed: the certificate was "
                       .. "refused: its CA is not in nginx's lua_ssl_trusted_certificate, or it is not valid for "
                       .. tostring(t.server_name) .. " (nginx's error.log says which)")
         end
-        err = why
-        if err == "timeout" then return fail("TIMEOUT", false, "TLS handshake with " .. url .. " timed out") end
+        if why == "timeout" then return fail("TIMEOUT", false, "TLS handshake with " .. url .. " timed out") end
         local hint = ""
-        if verify and not find(tostring(err), "mismatch", 1, true) then
+        if verify and not find(tostring(why), "mismatch", 1, true) then
           hint = " (inside nginx, certificates are checked against lua_ssl_trusted_certificate: set it to "
                  .. "your CA bundle, e.g. /etc/ssl/certs/ca-certificates.crt)"
         end
-        return fail("TLS_ERROR", false, "TLS handshake with " .. url .. " failed: " .. tostring(err) .. hint)
+        return fail("TLS_ERROR", false, "TLS handshake with " .. url .. " failed: " .. tostring(why) .. hint)
       end
-      if type(session) == "cdata" then sessions[pool] = session end
     end
     return sock, reused
   end
 
-  -- One try over one connection. Returns res, or nil, error fields, and whether a reused connection
+  -- One try over one connection. Returns res, or nil, the error fields, and whether a reused connection
   -- failed before any byte of the answer came (the server closed it while idle).
-  local function exchange_once(req, t, address, pieces, fresh, ms, deadline)
+  local function exchange_once(req, t, address, pieces, fresh, deadline)
     local url = t.url
-    local sock, reused = connect(t, address, fresh, ms, url)
+    local sock, reused = connect(t, address, fresh, deadline, req.connect_timeout or NO_LIMIT)
     if not sock then return nil, reused end
     sock:settimeout(max(1, (deadline - now()) * 1000))
     local ok, err = sock:send(pieces)
     if not ok then
       sock:close()
-      local r, e = socket_error("sending to", err, true, url)
-      return r, e, reused and err == "closed"
+      if err == "timeout" then return fail("TIMEOUT", true, "sending to " .. url .. " timed out") end
+      local _, e = fail("NETWORK_ERROR", true, "sending to " .. url .. ": " .. tostring(err))
+      return nil, e, reused
     end
-    local head
-    head, err = read_head(sock, url)
-    if not head then
-      sock:close()
-      return nil, err, reused and err.name == "NETWORK_ERROR"
-    end
-    local status, headers = parse_head(head)
-    while status and status >= 100 and status < 200 do -- 1xx interim answers: the real one follows
-      head, err = read_head(sock, url)
-      if not head then sock:close() return nil, err end
-      status, headers = parse_head(head)
-    end
-    if not status then
-      sock:close()
-      return fail("NETWORK_ERROR", true, "the response of " .. url .. " is not well-formed HTTP/1.x")
-    end
-    sock:settimeout(max(1, (deadline - now()) * 1000))
-    local body, keep = "", true
-    local te, length = headers["transfer-encoding"], headers["content-length"]
-    if req.method == "HEAD" or status == 204 or status == 304 then
-      body = ""
-    elseif te and find(lower(te), "chunked", 1, true) then
-      body, err = read_chunked(sock, url, max_body)
-    elseif length then
-      local n = tonumber(match(length, "^%d+$"))
-      if not n then
-        body, err = nil, { name = "NETWORK_ERROR", sent = true, message = "a malformed Content-Length from " .. url }
-      elseif n > max_body then
-        body, err = nil, "too large"
-      elseif n > 0 then
-        body, err = sock:receive(n)
-        if not body then body, err = socket_error("reading the response of", err, true, url) end
+    local r = setmetatable({ sock = sock, buf = "", pos = 1, deadline = deadline, now = now, url = url }, Reader)
+    local head, status, headers
+    for _ = 0, MAX_INTERIM do -- 1xx interim answers: the real one follows
+      head, err = r:until_sep("\r\n\r\n", MAX_HEAD)
+      if not head then
+        sock:close()
+        if not err then return nil, too_large(url, MAX_HEAD) end
+        return nil, err, reused and not r.got and err.name == "NETWORK_ERROR"
       end
-    else
-      body, err = read_to_close(sock, url, max_body)
-      keep = false
+      status, headers = parse_head(head)
+      if not status then
+        sock:close()
+        return nil, malformed(url, "a malformed status line or header")
+      end
+      if status >= 200 then break end
     end
+    if status < 200 then sock:close() return nil, malformed(url, "too many 1xx answers") end
+    local body, keep
+    body, err, keep = read_body(r, req, status, headers, url, max_body)
     if not body then
       sock:close()
-      if err == "too large" then
-        return fail("RESPONSE_TOO_LARGE", true, "the response of " .. url .. " is larger than max_body ("
-                    .. max_body .. " bytes)")
-      end
       return nil, err
     end
     local conn = headers.connection
-    if fresh or not keep or (conn and find(lower(conn), "close", 1, true)) or find(head, "^HTTP/1%.0") then
+    if fresh or not keep or r.pos <= #r.buf or (conn and find(lower(conn), "close", 1, true))
+       or find(head, "^HTTP/1%.0") then
       sock:close()
-    else
-      sock:setkeepalive(0, POOL_SIZE)
+    elseif not sock:setkeepalive() then -- idle up to lua_socket_keepalive_timeout (60 s by default)
+      sock:close()
     end
     return { status = status, headers = headers, body = body, reused = reused }
   end
 
-  return function(req, t, address, path)
+  return function(req, t, address, path, deadline)
     local pieces, perr = request_pieces(req, t.authority, path, user_agent)
     if not pieces then return fail("INVALID_ARGUMENT", false, perr) end
-    local timeout = req.timeout and req.timeout > 0 and req.timeout or NO_LIMIT_MS / 1000
-    local deadline = now() + timeout
-    local ms = { connect = max(1, math.min(req.connect_timeout or timeout, timeout) * 1000) }
+    deadline = deadline or now() + (req.timeout and req.timeout > 0 and req.timeout or NO_LIMIT)
     local fresh = not (req.method == "GET" or req.method == "HEAD")
-    local res, err, stale = exchange_once(req, t, address, pieces, fresh, ms, deadline)
+    local res, err, stale = exchange_once(req, t, address, pieces, fresh, deadline)
     if not res and stale then -- a kept connection the server had closed: once more on a new one
-      res, err = exchange_once(req, t, address, pieces, true, ms, deadline)
+      res, err = exchange_once(req, t, address, pieces, true, deadline)
+      if err then err.sent = true end -- the first try may have reached the server
     end
     return res, err
   end

@@ -10,7 +10,7 @@
 -- and no `resolver` directive is needed); without the thread pool, nginx's `resolver` is used.
 local ngx_socket = require "batch.ngx_socket"
 
-local type, tostring, error, min, find = type, tostring, error, math.min, string.find
+local type, tostring, error, min, max, find = type, tostring, error, math.min, math.max, string.find
 
 local _M = {}
 
@@ -21,6 +21,7 @@ local PHASE_LIST = "rewrite_by_lua*, server_rewrite_by_lua*, access_by_lua*, con
 
 local NO_VM = "no available Lua vm"  -- every VM of lua_worker_thread_vm_pool_size is lent out
 local NAME_TTL = 60                  -- seconds a resolved host name is kept
+local NO_LIMIT = 86400               -- what "no timeout" (0) becomes for the socket engine, in seconds
 
 -- The error for a call made in a phase that cannot yield (it would block the worker, or nginx refuses).
 local function phase_error(phase)
@@ -35,6 +36,7 @@ _M.phase_error = phase_error
 -- Per nginx worker: coroutines waiting for a VM of the pool, woken as calls finish; resolved names.
 local waiting, freed = 0, nil
 local names = {}
+local semaphore -- ngx.semaphore, when lua-resty-core has it
 
 local function wake_one()
   if waiting > 0 and freed then freed:post(1) end
@@ -57,6 +59,10 @@ function _M.new(opts)
     user_agent = opts.user_agent, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
     verify_tls = opts.verify_tls, ca_file = opts.ca_file, proxy = opts.proxy, max_body = opts.max_body,
   }
+  if semaphore == nil then
+    local ok, mod = pcall(require, "ngx.semaphore")
+    semaphore = ok and mod or false
+  end
   local verify = opts.verify_tls ~= false
   local threads_only = opts.ca_file ~= nil or opts.proxy ~= nil
   local exchange = ngx_socket.new(opts, ngx)
@@ -64,33 +70,30 @@ function _M.new(opts)
 
   -- Waits up to `left` seconds for a VM to come back to the pool.
   local function wait_for_vm(left)
-    if not freed then
-      local ok, semaphore = pcall(require, "ngx.semaphore")
-      if ok then freed = semaphore.new(0) end
-    end
+    if not freed and semaphore then freed = semaphore.new(0) end
     waiting = waiting + 1
     if freed then freed:wait(min(left, 0.1)) else sleep(min(left, 0.005)) end
     waiting = waiting - 1
   end
 
-  -- batch.ngx_worker[fn](...) on a thread of the pool, waiting up to `budget` seconds (nil: 0.1 s at a
-  -- time, without end) for a free VM. Returns true and fn's results, or false and the error fields.
-  local function in_thread(budget, fn, a, b)
-    ngx.update_time()
-    local started = now()
+  -- batch.ngx_worker[fn](a, b) on a thread of the pool, waiting until `deadline` (nil: 0.1 s at a time,
+  -- without end) for a free VM; `cut`, a request, gets the time left as its timeout before each try.
+  -- Returns true and fn's results, or false and the error fields.
+  local function in_thread(deadline, fn, a, b, cut)
     while true do
+      if cut and deadline then cut.timeout = max(0.001, deadline - now()) end
       local ok, r1, r2, r3 = run(pool, "batch.ngx_worker", fn, a, b)
       if ok then
         wake_one() -- only a call that ran gave a VM back: waking on a failure would spin the waiters
         return true, r1, r2, r3
       end
-      if find(tostring(r1), "not found", 1, true) then return false, no_pool_error(pool) end
+      if find(tostring(r1), "^thread.pool.* not found") then return false, no_pool_error(pool) end
       if r1 ~= NO_VM then
         return false, { name = "NETWORK_ERROR", sent = false,
                         message = "nginx thread pool '" .. pool .. "': " .. tostring(r1) }
       end
       ngx.update_time()
-      local left = budget and budget - (now() - started) or 0.1
+      local left = deadline and deadline - now() or 0.1
       if left < 0.001 then
         return false, { name = "TIMEOUT", sent = false,
                         message = "no Lua VM of nginx's worker-thread pool came free in time "
@@ -100,40 +103,54 @@ function _M.new(opts)
     end
   end
 
-  local function in_threads(req)
-    local ok, res, err, raised = in_thread((req.timeout and req.timeout > 0) and req.timeout or nil,
-                                           "request", handle_opts, req)
+  local function in_threads(req, deadline)
+    local ok, res, err, raised = in_thread(deadline, "request", handle_opts, req, req)
     if not ok then return nil, res end
     if raised then error(raised, 0) end
     return res, err
   end
 
-  -- The address to connect to for host: itself when it is an IP address, else a cached resolution;
-  -- the host itself (nginx's `resolver` then resolves it) when there is no thread pool.
-  local function address_of(host, timeout)
-    if ngx_socket.is_ip(host) then return host end
+  -- The addresses to connect to for host: itself when it is an IP address, else a resolution made in
+  -- the thread pool and kept NAME_TTL seconds (one at a time per host: the others wait for it); the host
+  -- itself (nginx's `resolver` then resolves it) when there is no thread pool.
+  local function addresses_of(host, deadline)
+    if ngx_socket.is_ip(host) then return { host } end
     local known = names[host]
-    if known and known.expires > now() then return known.address end
-    local ok, addresses, err = in_thread(timeout, "resolve", host)
+    if known and known.expires > now() then return known.addresses end
+    if known and known.resolving and semaphore then
+      known.resolving:wait(max(0.001, deadline - now()))
+      if known.addresses and known.expires > now() then return known.addresses end
+    end
+    local entry = { resolving = semaphore and semaphore.new(0), expires = 0 }
+    names[host] = entry
+    local ok, addresses, err = in_thread(deadline, "resolve", host)
+    if entry.resolving then entry.resolving:post(1000) end -- wakes whoever waits (at most that many)
+    entry.resolving = nil
+    if names[host] == entry then names[host] = nil end
     if not ok then
-      if addresses.no_pool then return host end
+      if addresses.no_pool then return { host } end
       return nil, addresses
     end
     if not addresses then return nil, { name = "NETWORK_ERROR", sent = false, message = err } end
-    names[host] = { address = addresses[1], expires = now() + NAME_TTL }
-    return addresses[1]
+    entry.addresses, entry.expires = addresses, now() + NAME_TTL
+    names[host] = entry
+    return addresses
   end
 
-  -- The URL's origin as ngx_socket takes it, and the path; nil when the thread pool must take it.
+  -- The URL's origin as ngx_socket takes it, and the path; nil when the thread pool must take it;
+  -- false and why for an http(s) URL this engine must not send (it would split the request).
   local function origin_of(url)
     local scheme, authority, host, port, path = ngx_socket.parse_url(url)
-    if not scheme or (scheme == "https" and verify and ngx_socket.is_ip(host)) then return nil end
+    if not scheme then
+      if find(url, "^https?://") then return false, authority end
+      return nil
+    end
+    if scheme == "https" and verify and ngx_socket.is_ip(host) then return nil end
     local key = scheme .. "://" .. authority
     local t = origins[key]
     if not t then
       t = { scheme = scheme, authority = authority, host = host, port = port, url = key,
-            server_name = not ngx_socket.is_ip(host) and host or nil,
-            pool = "lua-batch " .. key .. (verify and "" or " noverify") }
+            server_name = not ngx_socket.is_ip(host) and host or nil }
       origins[key] = t
     end
     return t, path
@@ -142,15 +159,21 @@ function _M.new(opts)
   return function(req)
     local phase = get_phase()
     if not PHASES[phase] then return nil, phase_error(phase) end
+    ngx.update_time()
+    local deadline = now() + ((req.timeout and req.timeout > 0) and req.timeout or NO_LIMIT)
     local t, path
     if not (threads_only or req.sink) then t, path = origin_of(req.url) end
-    if not t then return in_threads(req) end
-    local address, err = address_of(t.host, req.timeout)
-    if not address then return nil, err end
+    if t == false then return nil, { name = "INVALID_ARGUMENT", sent = false, message = path } end
+    if not t then return in_threads(req, (req.timeout and req.timeout > 0) and deadline or nil) end
+    local addresses, err = addresses_of(t.host, deadline)
+    if not addresses then return nil, err end
     local res
-    res, err = exchange(req, t, address, path)
+    for i = 1, #addresses do -- the next address when one refuses the connection
+      res, err = exchange(req, t, addresses[i], path, deadline)
+      if res or err.name ~= "NETWORK_ERROR" or err.sent ~= false then break end
+    end
     if not res and err.sent == false then
-      if address ~= t.host then
+      if addresses[1] ~= t.host then
         names[t.host] = nil -- it may have moved: resolve again next time
       elseif find(err.message, "no resolver defined", 1, true) then
         err.message = err.message .. " (lua-batch resolves host names in nginx's thread pool: add `thread_pool "

@@ -96,6 +96,10 @@ SCENARIOS.continue = function(c)
   send(c, "HTTP/1.1 100 Continue\r\n\r\n")
   answer(c, "200 OK", { "Content-Type: application/json" }, '{"campaign_token":"continue"}')
 end
+-- Ten 100 Continue, then nothing more.
+SCENARIOS["continue-forever"] = function(c)
+  for _ = 1, 10 do send(c, "HTTP/1.1 100 Continue\r\n\r\n") end
+end
 -- A storage that redirects to itself, forever.
 SCENARIOS.loop = function(c, _, req) answer(c, "302 Found", { "Location: " .. req.path }, "") end
 -- An API that redirects a GET elsewhere (credentials must not follow).
