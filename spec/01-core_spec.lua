@@ -822,4 +822,31 @@ describe("batch.core", function()
       h:close()
     end)
   end)
+
+  describe("resolve", function()
+    it("gives a name's addresses (IPv4 first, IPv6 in brackets, each once), and an address as itself", function()
+      local a = assert(core.resolve("localhost"))
+      assert.equal("127.0.0.1", a[1])
+      local seen = {}
+      for _, addr in ipairs(a) do
+        assert.is_nil(seen[addr], "listed twice: " .. addr)
+        seen[addr] = true
+        assert.is_truthy(addr:find("^%d+%.%d+%.%d+%.%d+$") or addr:find("^%[[%x:]+%]$"), addr)
+      end
+      assert.same({ "10.1.2.3" }, core.resolve("10.1.2.3"))
+      assert.same({ "[::1]" }, core.resolve("::1"))
+    end)
+
+    it("answers nil and a message naming the host it could not resolve", function()
+      local a, err = core.resolve("no-such-host.invalid")
+      assert.is_nil(a)
+      assert.matches("could not resolve host no%-such%-host%.invalid", err)
+    end)
+
+    it("raises on what is not a host name", function()
+      raises("not a host name", core.resolve, "")
+      raises("not a host name", core.resolve, "a\0b")
+      raises("not a host name", core.resolve, string.rep("a", 300))
+    end)
+  end)
 end)
