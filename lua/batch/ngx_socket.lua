@@ -244,6 +244,17 @@ function _M.new(opts, ngx)
   local user_agent, max_body = opts.user_agent, opts.max_body
   pool_serial = pool_serial + 1
   local pool_prefix = "lua-batch#" .. pool_serial .. (verify and " " or " noverify ")
+  local pools = {} -- origin url -> the connect options of its two pools (kept, fresh), made once
+
+  local function pool_options(url, fresh)
+    local p = pools[url]
+    if not p then
+      p = { { pool = pool_prefix .. url, pool_size = POOL_SIZE },
+            { pool = pool_prefix .. url .. " fresh", pool_size = POOL_SIZE } }
+      pools[url] = p
+    end
+    return p[fresh and 2 or 1]
+  end
 
   -- A connected (and TLS-established) socket, and whether it came from the pool; nil, error fields.
   -- fresh skips the idle pool (writes: never resent on a connection the server may be closing).
@@ -253,8 +264,7 @@ function _M.new(opts, ngx)
     if left <= 0 then return fail("TIMEOUT", false, "no time left to connect to " .. url) end
     local sock = tcp()
     sock:settimeout(max(1, min(connect_timeout, left) * 1000))
-    local pool = pool_prefix .. url .. (fresh and " fresh" or "")
-    local ok, err = sock:connect(address, t.port, { pool = pool, pool_size = POOL_SIZE })
+    local ok, err = sock:connect(address, t.port, pool_options(url, fresh))
     if not ok then
       if err == "timeout" then return fail("TIMEOUT", false, "connecting to " .. url .. " timed out") end
       return fail("NETWORK_ERROR", false, "connecting to " .. url .. ": " .. tostring(err))

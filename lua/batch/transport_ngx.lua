@@ -159,7 +159,7 @@ function _M.new(opts)
   return function(req)
     local phase = get_phase()
     if not PHASES[phase] then return nil, phase_error(phase) end
-    ngx.update_time()
+    -- ngx.now() is the time of this turn of the event loop: the deadline starts at most that early
     local deadline = now() + ((req.timeout and req.timeout > 0) and req.timeout or NO_LIMIT)
     local t, path
     if not (threads_only or req.sink) then t, path = origin_of(req.url) end
