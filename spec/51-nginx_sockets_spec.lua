@@ -39,8 +39,8 @@ local SETUP = [[
     T = cjson.decode(%q)
     -- a client of the emulator with these options added
     function CLIENT(o)
-      local opts = { api_key = T.api_key, rest_key = T.rest_key, base_url = T.name_url, transport = "ngx",
-                     max_retries = 0 }
+      local opts = { api_key = T.api_key, rest_key = T.rest_key, project_key = T.project_key,
+                     base_url = T.name_url, transport = "ngx", max_retries = 0 }
       for k, v in pairs(o or {}) do opts[k] = v end
       return batch.new(opts)
     end
@@ -99,7 +99,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
     tokens = {}
     for _, c in ipairs(assert(host_client.campaigns:list{ limit = 10 })) do tokens[#tokens + 1] = c.campaign_token end
     local tls_port = m.tls_url:match(":(%d+)$")
-    local t = { api_key = keys.api_key, rest_key = keys.rest_key, ca = m.ca_file,
+    local t = { api_key = keys.api_key, rest_key = keys.rest_key, project_key = keys.project_key, ca = m.ca_file,
                 name_url = "https://localhost:" .. tls_port, ip_tls_url = m.tls_url, http_url = m.url,
                 raw_url = raw.url }
     n = nginx.start{ workers = 1, threads = 4, http = SETUP:format(cjson.encode(t)),
@@ -330,6 +330,46 @@ describe("inside nginx, the ngx transport's socket engine", function()
     assert.equal("NETWORK_ERROR", r.name.name, r.name.text)
     assert.matches("thread_pool none", r.name.message)
     assert.matches("resolver", r.name.message)
+  end)
+
+  it("runs get_many on light threads over the sockets: a campaign or an error per token", function()
+    local list = {}
+    for i = 1, 8 do list[i] = string.format("%q", tokens[i]) end
+    local r = run(([[
+      local got, errs = CLIENT().campaigns:get_many({ %s, "not a token" }, { concurrency = 4 })
+      local out = { tokens = {}, errors = {} }
+      for token, c in pairs(got) do out.tokens[token] = c.campaign_token end
+      for token, e in pairs(errs) do out.errors[token] = e.name end
+      return out
+    ]]):format(table.concat(list, ", ")))
+    for i = 1, 8 do assert.equal(tokens[i], r.tokens[tokens[i]]) end
+    assert.same({ ["not a token"] = "INVALID_ARGUMENT" }, r.errors)
+  end)
+
+  it("creates, waits for and downloads a 2.x export (parts through the thread pool) from a handler", function()
+    m:exports_config{ pending_after = 0.05, running_after = 0.1, done_after = 0.2, rows = 20, parts = 3 }
+    local r = run([[
+      local c = CLIENT{ base_url = T.http_url }
+      local made, err = c.profiles:export{ export_type = "ATTRIBUTES", attributes = { "$region" },
+                                           identifiers = { "custom_id" } }
+      if not made then return RESULT(nil, err) end
+      local view
+      view, err = c.project_exports:wait(made.id, { interval = 0.05, timeout = 20 })
+      if not view then return RESULT(nil, err) end
+      local files
+      files, err = c.project_exports:download(view, ngx.config.prefix())
+      if not files then return RESULT(nil, err) end
+      local records = 0
+      for rec, rerr in c.project_exports:records(view) do
+        if not rec then return RESULT(nil, rerr) end
+        records = records + 1
+      end
+      return RESULT{ parts = #files, bytes = files[1].bytes, records = records }
+    ]])
+    assert.is_true(r.ok, r.text)
+    assert.equal(3, r.value.parts)
+    assert.is_true(r.value.bytes > 0)
+    assert.equal(20, r.value.records)
   end)
 
   it("keeps serving while 100 calls wait on the API at once", function()
