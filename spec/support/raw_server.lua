@@ -96,6 +96,12 @@ SCENARIOS.continue = function(c)
   send(c, "HTTP/1.1 100 Continue\r\n\r\n")
   answer(c, "200 OK", { "Content-Type: application/json" }, '{"campaign_token":"continue"}')
 end
+-- An answer that says nothing of closing (so a client may keep the connection), then the server closes:
+-- the client's next request on that connection finds it dead.
+SCENARIOS["keep-then-close"] = function(c)
+  local body = '{"campaign_token":"keep-then-close"}'
+  send(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body)
+end
 -- Ten 100 Continue, then nothing more.
 SCENARIOS["continue-forever"] = function(c)
   for _ = 1, 10 do send(c, "HTTP/1.1 100 Continue\r\n\r\n") end
