@@ -520,10 +520,13 @@ function ProjectExports:wait(id, opts) end
 
 --- Downloads every file part of a finished export into the folder `dir` (which must exist), as
 -- `dir/<id>-part<N>.json`. Each link is read from the API's `307` and fetched without credentials;
--- each file is whole or absent (parts already written stay when a later one fails).
+-- each file is whole or absent (parts already written stay when another one fails). The parts download
+-- at once, at most `concurrency` at a time (with `"curl"` on the client's connection pool, inside nginx
+-- on light threads).
 -- @tparam string|table id the export id, or its view
 -- @tparam string dir an existing folder
--- @tparam[opt] table opts `on_progress = function(done, total)` (per file), `deadline`, `timeout`
+-- @tparam[opt] table opts `concurrency` (1 to 1024, default 4), `on_progress = function(done, total)`,
+-- `deadline`, `timeout`
 -- @treturn {table,...} one `{ path = ..., bytes = ..., part = n }` per file
 -- @treturn[2] nil
 -- @treturn[2] Error the error

@@ -373,8 +373,9 @@ describe("inside nginx, the ngx transport's socket engine", function()
     assert.same({ ["not a token"] = "INVALID_ARGUMENT" }, r.errors)
   end)
 
-  it("creates, waits for and downloads a 2.x export (parts through the thread pool) from a handler", function()
+  it("creates, waits for and downloads a 2.x export (parts at once, in the thread pool) from a handler", function()
     m:exports_config{ pending_after = 0.05, running_after = 0.1, done_after = 0.2, rows = 20, parts = 3 }
+    m:fault{ path = "/_storage/", delay = 0.6, count = 3 }
     local r = run([[
       local c = CLIENT{ base_url = T.http_url }
       local made, err = c.profiles:export{ export_type = "ATTRIBUTES", attributes = { "$region" },
@@ -384,16 +385,22 @@ describe("inside nginx, the ngx transport's socket engine", function()
       view, err = c.project_exports:wait(made.id, { interval = 0.05, timeout = 20 })
       if not view then return RESULT(nil, err) end
       local files
+      ngx.update_time()
+      local t0 = ngx.now()
       files, err = c.project_exports:download(view, ngx.config.prefix())
       if not files then return RESULT(nil, err) end
+      ngx.update_time()
+      local took = ngx.now() - t0
       local records = 0
       for rec, rerr in c.project_exports:records(view) do
         if not rec then return RESULT(nil, rerr) end
         records = records + 1
       end
-      return RESULT{ parts = #files, bytes = files[1].bytes, records = records }
+      return RESULT{ parts = #files, bytes = files[1].bytes, records = records, took = took }
     ]])
     assert.is_true(r.ok, r.text)
+    -- each part's file waits 0.6 s (below): three in turn would take 1.8 s
+    assert.is_true(r.value.took < 1.4, "the 3 parts took " .. r.value.took .. " s: not in parallel")
     assert.equal(3, r.value.parts)
     assert.is_true(r.value.bytes > 0)
     assert.equal(20, r.value.records)

@@ -149,7 +149,8 @@ local function request_of(client, call)
     if left <= 0 then return nil end
     timeout = min(timeout, left)
   end
-  -- the C core (transports "curl" and "ngx") decodes a 2xx JSON body itself
+  -- the C core decodes a 2xx JSON body itself ("curl", and the "ngx" thread pool; the "ngx" sockets leave
+  -- the body to decode_body)
   local decode = call.decode ~= false and not call.raw and not call.sink and type(o.transport) ~= "function"
                  and "json" or nil
   return { method = call.method, url = call.url, headers = call.headers, body = call.body,
@@ -197,27 +198,42 @@ function _M.call(client, call)
   return nil, final_error(client, call, err, n)
 end
 
--- Inside nginx: runs calls[i] for every i on `concurrency` light threads (each call yields in the "ngx"
--- transport). Returns results, errors by index; nil when light threads cannot run here.
-local function call_many_ngx(client, calls, concurrency)
+-- Inside nginx with the "ngx" transport: runs fn(i) for i = 1..n on at most `concurrency` light threads
+-- (each yields while its transfer runs). Returns false, having run nothing, where light threads cannot
+-- run (outside nginx, another transport).
+function _M.on_light_threads(client, n, concurrency, fn)
   local ngx = rawget(_G, "ngx")
   local kind = client.opts.transport
-  if type(ngx) ~= "table" or type(ngx.thread) ~= "table" or not (kind == "ngx" or kind == "auto") then return nil end
-  local results, errors, next_i = {}, {}, 1
+  if type(ngx) ~= "table" or type(ngx.thread) ~= "table" or not (kind == "ngx" or kind == "auto") then
+    return false
+  end
+  local next_i = 1
   local function worker()
-    while next_i <= #calls do
+    while next_i <= n do
       local i = next_i
       next_i = i + 1
-      results[i], errors[i] = _M.call(client, calls[i])
+      fn(i)
     end
   end
   local threads = {}
-  for k = 1, min(concurrency, #calls) do
+  for k = 1, min(concurrency, n) do
     local t = ngx.thread.spawn(worker)
-    if not t then return nil end
+    if not t then break end
     threads[k] = t
   end
+  if #threads == 0 then return false end
   for _, t in ipairs(threads) do ngx.thread.wait(t) end
+  return true
+end
+
+-- Inside nginx: every call on light threads. Returns results, errors by index; nil when light threads
+-- cannot run here.
+local function call_many_ngx(client, calls, concurrency)
+  local results, errors = {}, {}
+  local ran = _M.on_light_threads(client, #calls, concurrency, function(i)
+    results[i], errors[i] = _M.call(client, calls[i])
+  end)
+  if not ran then return nil end
   return results, errors
 end
 

@@ -406,7 +406,7 @@ end
 -- client.project_exports:download(id_or_view, dir, opts) --> array of { path=, bytes=, part= }, or nil, err.
 -- Each file is whole or absent; parts already written stay when another part fails (the error is the one
 -- of the first failing part). `deadline` bounds the whole download, every part included. With the "curl"
--- transport, parts download in parallel, at most `concurrency` (default 4) at a time.
+-- and "ngx" transports, parts download in parallel, at most `concurrency` (default 4) at a time.
 function Exports:download(id_or_view, dir, opts)
   local fname = "project_exports:download"
   validate.arg(fname, "dir", dir, "string")
@@ -422,13 +422,25 @@ function Exports:download(id_or_view, dir, opts)
   if concurrency > 1 and #view.files > 1 and c.shared.handle and c.transport == c.shared.transport then
     return download_parallel(self, view, dir, opts or {}, deadline, concurrency)
   end
-  local out = {}
-  for i, file in ipairs(view.files) do
+  local out, errs, failed = {}, {}, false
+  local function one(i)
+    if failed then return end -- a part failed: start no other
+    local file = view.files[i]
     local path = dir .. "/" .. part_name(view, file, i)
-    local res, ferr = download.fetch(self.client, function() return link_of(self, file, opts, deadline) end,
-                                     path, opts, deadline)
-    if not res then return nil, ferr end
-    out[#out + 1] = { path = res.path, bytes = res.bytes, part = file.part or i }
+    local res, ferr = download.fetch(c, function() return link_of(self, file, opts, deadline) end, path, opts,
+                                     deadline)
+    if res then
+      out[i] = { path = res.path, bytes = res.bytes, part = file.part or i }
+    else
+      errs[i], failed = ferr, true
+    end
+  end
+  -- inside nginx, the parts on light threads (their transfers run in nginx's thread pool at once)
+  if concurrency == 1 or #view.files < 2 or not http.on_light_threads(c, #view.files, concurrency, one) then
+    for i = 1, #view.files do one(i) end
+  end
+  for i = 1, #view.files do
+    if errs[i] then return nil, errs[i] end
   end
   return out
 end
