@@ -36,6 +36,7 @@ build = {
     ["batch.exports"] = "lua/batch/exports.lua",
     ["batch.http"] = "lua/batch/http.lua",
     ["batch.json"] = "lua/batch/json.lua",
+    ["batch.ngx_names"] = "lua/batch/ngx_names.lua",
     ["batch.ngx_socket"] = "lua/batch/ngx_socket.lua",
     ["batch.ngx_worker"] = "lua/batch/ngx_worker.lua",
     ["batch.options"] = "lua/batch/options.lua",

@@ -1,7 +1,8 @@
 -- The "ngx" transport's engine for API calls: one HTTP/1.1 exchange over an nginx cosocket
 -- (ngx.socket.tcp). The calling coroutine yields on every wait, so the worker keeps serving. Connections
--- stay open in nginx's per-worker keep-alive pool; each client has its own pools (one per origin and TLS
--- setting), so a connection verified for one client is never lent to another.
+-- stay open in nginx's per-worker keep-alive pool, one pool per origin and TLS setting (verified or not),
+-- shared by the clients of the worker: a connection is verified by the trust of where it was opened, so
+-- `lua_ssl_trusted_certificate` belongs in `http {}`, once.
 --
 -- TLS is verified by nginx against `lua_ssl_trusted_certificate`, the host name included (SNI and
 -- X509_check_host). nginx cannot check an IP address against a certificate, nor take a CA file per
@@ -23,7 +24,20 @@ local MAX_INTERIM = 5          -- 1xx answers before the real one
 local READ_SIZE = 65536        -- at most this much per receive
 local NO_LIMIT = 86400         -- what "no timeout" (0) becomes, in seconds
 
-local pool_serial = 0          -- tells apart the pools of the clients of this worker
+local SEND_SLICE = 65536       -- a larger body is sent in slices, each under the deadline
+
+-- origin url -> the connect options of its pools: kept, fresh; verified and not (made once per worker)
+local pools = { [true] = {}, [false] = {} }
+
+local function pool_options(verify, url, fresh)
+  local p = pools[verify][url]
+  if not p then
+    local name = "lua-batch " .. (verify and "" or "noverify ") .. url
+    p = { { pool = name, pool_size = POOL_SIZE }, { pool = name .. " fresh", pool_size = POOL_SIZE } }
+    pools[verify][url] = p
+  end
+  return p[fresh and 2 or 1]
+end
 
 -- scheme, authority, host, port, target of an http(s) URL; nil and why when it is not one this engine
 -- may send (a byte that would split the request line or the Host header, or user info).
@@ -57,7 +71,8 @@ local function fail(name, sent, message)
   return nil, { name = name, sent = sent, message = message }
 end
 
--- The request's bytes, as the table of pieces sock:send takes.
+-- The request's bytes: a list of what to pass to sock:send in turn (one table of pieces, or the head and
+-- then slices of a large body).
 local function request_pieces(req, authority, target, user_agent)
   local body = req.body
   local out = { req.method, " ", target, " HTTP/1.1\r\nHost: ", authority, "\r\nUser-Agent: ", user_agent,
@@ -77,8 +92,14 @@ local function request_pieces(req, authority, target, user_agent)
     n = n + 3
   end
   out[n + 1] = "\r\n"
-  if body and body ~= "" then out[n + 2] = body end
-  return out
+  if not body or body == "" then return { out } end
+  if #body <= SEND_SLICE then
+    out[n + 2] = body
+    return { out }
+  end
+  local sends = { out }
+  for i = 1, #body, SEND_SLICE do sends[#sends + 1] = sub(body, i, i + SEND_SLICE - 1) end
+  return sends
 end
 
 -- The error fields of a response that breaks HTTP/1.1, and of one over a size limit.
@@ -94,6 +115,7 @@ end
 -- A response being read: the socket, what was received and not used yet (buf from pos), the deadline.
 local Reader = {}
 Reader.__index = Reader
+_M.Reader = Reader -- for spec/24, which feeds it chunks cut every way
 
 -- Receives more (at most `want` bytes); false and the error fields on failure.
 function Reader:fill(want)
@@ -116,19 +138,44 @@ function Reader:fill(want)
   return true
 end
 
--- The bytes up to `sep` (which is consumed), at most `limit` of them; nil, error fields (nil when the
--- limit was passed).
+-- The bytes up to `sep` (which is consumed), at most `limit` of them; nil and the error fields (nil
+-- when the limit was passed). What comes in is searched once: a head dripped a byte at a time costs
+-- linear time.
 function Reader:until_sep(sep, limit)
+  local i = find(self.buf, sep, self.pos, true)
+  if i then
+    if i - self.pos > limit then return nil, nil end
+    local text = sub(self.buf, self.pos, i - 1)
+    self.pos = i + #sep
+    return text
+  end
+  local first = sub(self.buf, self.pos)
+  local parts, size, tail = { first }, #first, first
+  self.buf, self.pos = "", 1
   while true do
-    local i = find(self.buf, sep, self.pos, true)
-    if i then
-      local text = sub(self.buf, self.pos, i - 1)
-      self.pos = i + #sep
-      return text
-    end
-    if #self.buf - self.pos + 1 > limit then return nil, nil end
+    if size > limit then return nil, nil end
     local ok, err = self:fill()
     if not ok then return nil, err end
+    local data = self.buf
+    local carry = sub(tail, -(#sep - 1)) -- a separator may start in what came before
+    local j = find(carry .. data, sep, 1, true)
+    if j then
+      local at = j - #carry -- where the separator starts in data (below 1: in what came before)
+      if at > 1 then
+        parts[#parts + 1] = sub(data, 1, at - 1)
+      elseif at < 1 then
+        local text = concat(parts)
+        parts = { sub(text, 1, #text + at - 1) }
+      end
+      self.pos = at + #sep
+      local text = concat(parts)
+      if #text > limit then return nil, nil end
+      return text
+    end
+    parts[#parts + 1] = data
+    size = size + #data
+    tail = #data >= #sep - 1 and data or sub(tail .. data, -(#sep - 1))
+    self.buf = ""
   end
 end
 
@@ -189,8 +236,9 @@ local function read_chunked(r, url, limit)
   while true do
     local line, err = r:until_sep("\r\n", MAX_LINE)
     if not line then return nil, err or malformed(url, "a chunk-size line over 4 KiB") end
-    local hex = match(line, "^%s*(%x+)%s*[;]?")
-    local n = hex and #hex <= 15 and tonumber(hex, 16)
+    local hex, rest = match(line, "^(%x+)(.*)$") -- a size, then nothing, blanks, or ";extensions"
+    local n = hex and #hex <= 15 and (rest == "" or find(rest, "^[ \t]*;") or find(rest, "^[ \t]*$"))
+              and tonumber(hex, 16)
     if not n then return nil, malformed(url, "a malformed chunk") end
     if n == 0 then
       local seen = 0
@@ -235,6 +283,29 @@ local function read_body(r, req, status, headers, url, limit)
   return body, err, false
 end
 
+-- Reads a response from r (at most MAX_INTERIM 1xx answers skipped; a body of at most `limit` bytes).
+-- Returns status, headers, body and whether the connection may be kept for another request; or nil and
+-- the error fields.
+function _M.read_response(r, req, limit)
+  local head, status, headers, err
+  for _ = 0, MAX_INTERIM do -- 1xx interim answers: the real one follows
+    head, err = r:until_sep("\r\n\r\n", MAX_HEAD)
+    if not head then return nil, err or too_large(r.url, MAX_HEAD) end
+    status, headers = parse_head(head)
+    if not status then return nil, malformed(r.url, "a malformed status line or header") end
+    if status >= 200 then break end
+  end
+  if status < 200 then return nil, malformed(r.url, "too many 1xx answers") end
+  local body, keep
+  body, err, keep = read_body(r, req, status, headers, r.url, limit)
+  if not body then return nil, err end
+  local conn = headers.connection
+  keep = keep and r.pos > #r.buf and not (conn and find(lower(conn), "close", 1, true))
+         and not find(head, "^HTTP/1%.0")
+  return status, headers, body, keep
+end
+local read_response = _M.read_response
+
 -- new(opts, ngx) -> exchange(req, origin, address, path, deadline): the request over a pooled connection
 -- to address:origin.port, origin = { scheme, authority, port, server_name, url } (shared by every request
 -- to it, never changed). Returns res, or nil and the error fields.
@@ -242,19 +313,6 @@ function _M.new(opts, ngx)
   local tcp, now = ngx.socket.tcp, ngx.now
   local verify = opts.verify_tls ~= false
   local user_agent, max_body = opts.user_agent, opts.max_body
-  pool_serial = pool_serial + 1
-  local pool_prefix = "lua-batch#" .. pool_serial .. (verify and " " or " noverify ")
-  local pools = {} -- origin url -> the connect options of its two pools (kept, fresh), made once
-
-  local function pool_options(url, fresh)
-    local p = pools[url]
-    if not p then
-      p = { { pool = pool_prefix .. url, pool_size = POOL_SIZE },
-            { pool = pool_prefix .. url .. " fresh", pool_size = POOL_SIZE } }
-      pools[url] = p
-    end
-    return p[fresh and 2 or 1]
-  end
 
   -- A connected (and TLS-established) socket, and whether it came from the pool; nil, error fields.
   -- fresh skips the idle pool (writes: never resent on a connection the server may be closing).
@@ -262,9 +320,10 @@ function _M.new(opts, ngx)
     local url = t.url
     local left = deadline - now()
     if left <= 0 then return fail("TIMEOUT", false, "no time left to connect to " .. url) end
+    local connected_by = now() + min(connect_timeout, left) -- the TCP and TLS handshakes, as libcurl
     local sock = tcp()
-    sock:settimeout(max(1, min(connect_timeout, left) * 1000))
-    local ok, err = sock:connect(address, t.port, pool_options(url, fresh))
+    sock:settimeout(max(1, (connected_by - now()) * 1000))
+    local ok, err = sock:connect(address, t.port, pool_options(verify, url, fresh))
     if not ok then
       if err == "timeout" then return fail("TIMEOUT", false, "connecting to " .. url .. " timed out") end
       return fail("NETWORK_ERROR", false, "connecting to " .. url .. ": " .. tostring(err))
@@ -275,6 +334,7 @@ function _M.new(opts, ngx)
       -- success when no session is asked for, and raises an assertion when one is: so a session is
       -- asked for (never resumed: a resumed session skips the certificate check) and anything but a
       -- session is a failure.
+      sock:settimeout(max(1, (connected_by - now()) * 1000))
       local called, session, why = pcall(sock.sslhandshake, sock, nil, t.server_name, verify)
       if not (called and session) then
         sock:close()
@@ -299,10 +359,16 @@ function _M.new(opts, ngx)
   -- failed before any byte of the answer came (the server closed it while idle).
   local function exchange_once(req, t, address, pieces, fresh, deadline)
     local url = t.url
-    local sock, reused = connect(t, address, fresh, deadline, req.connect_timeout or NO_LIMIT)
+    local ct = req.connect_timeout
+    local sock, reused = connect(t, address, fresh, deadline, (ct and ct > 0) and ct or NO_LIMIT)
     if not sock then return nil, reused end
-    sock:settimeout(max(1, (deadline - now()) * 1000))
-    local ok, err = sock:send(pieces)
+    local ok, err = true, nil
+    for i = 1, #pieces do -- one send, or the head then slices of a large body, each under the deadline
+      if deadline - now() <= 0 then ok, err = nil, "timeout" break end
+      sock:settimeout(max(1, (deadline - now()) * 1000))
+      ok, err = sock:send(pieces[i])
+      if not ok then break end
+    end
     if not ok then
       sock:close()
       if err == "timeout" then return fail("TIMEOUT", true, "sending to " .. url .. " timed out") end
@@ -310,31 +376,12 @@ function _M.new(opts, ngx)
       return nil, e, reused
     end
     local r = setmetatable({ sock = sock, buf = "", pos = 1, deadline = deadline, now = now, url = url }, Reader)
-    local head, status, headers
-    for _ = 0, MAX_INTERIM do -- 1xx interim answers: the real one follows
-      head, err = r:until_sep("\r\n\r\n", MAX_HEAD)
-      if not head then
-        sock:close()
-        if not err then return nil, too_large(url, MAX_HEAD) end
-        return nil, err, reused and not r.got and err.name == "NETWORK_ERROR"
-      end
-      status, headers = parse_head(head)
-      if not status then
-        sock:close()
-        return nil, malformed(url, "a malformed status line or header")
-      end
-      if status >= 200 then break end
-    end
-    if status < 200 then sock:close() return nil, malformed(url, "too many 1xx answers") end
-    local body, keep
-    body, err, keep = read_body(r, req, status, headers, url, max_body)
-    if not body then
+    local status, headers, body, keep = read_response(r, req, max_body)
+    if not status then
       sock:close()
-      return nil, err
+      return nil, headers, reused and not r.got and headers.name == "NETWORK_ERROR"
     end
-    local conn = headers.connection
-    if fresh or not keep or r.pos <= #r.buf or (conn and find(lower(conn), "close", 1, true))
-       or find(head, "^HTTP/1%.0") then
+    if fresh or not keep then
       sock:close()
     elseif not sock:setkeepalive() then -- idle up to lua_socket_keepalive_timeout (60 s by default)
       sock:close()

@@ -6,9 +6,10 @@
 --     ngx.run_worker_thread (lua-nginx-module 0.10.21+, a `thread_pool batch threads=N;` directive):
 --     downloads (libcurl streams them to disk off the event loop), clients with `ca_file` or `proxy`, and
 --     https URLs whose host is an IP address (nginx cannot match an IP against a certificate).
--- Host names are resolved once a minute per worker in the thread pool (getaddrinfo, so /etc/hosts counts
--- and no `resolver` directive is needed); without the thread pool, nginx's `resolver` is used.
+-- Host names are resolved once a minute per worker in the thread pool (batch.ngx_names: getaddrinfo, so
+-- /etc/hosts counts and no `resolver` directive is needed); without the thread pool, nginx's `resolver`.
 local ngx_socket = require "batch.ngx_socket"
+local ngx_names = require "batch.ngx_names"
 
 local type, tostring, error, min, max, find = type, tostring, error, math.min, math.max, string.find
 
@@ -20,7 +21,7 @@ _M.PHASES = PHASES
 local PHASE_LIST = "rewrite_by_lua*, server_rewrite_by_lua*, access_by_lua*, content_by_lua* and ngx.timer callbacks"
 
 local NO_VM = "no available Lua vm"  -- every VM of lua_worker_thread_vm_pool_size is lent out
-local NAME_TTL = 60                  -- seconds a resolved host name is kept
+local RESOLVE_WAIT = 30              -- seconds a resolution may wait for a VM of the pool
 local NO_LIMIT = 86400               -- what "no timeout" (0) becomes for the socket engine, in seconds
 
 -- The error for a call made in a phase that cannot yield (it would block the worker, or nginx refuses).
@@ -33,13 +34,13 @@ local function phase_error(phase)
 end
 _M.phase_error = phase_error
 
--- Per nginx worker: coroutines waiting for a VM of the pool, woken as calls finish; resolved names.
-local waiting, freed = 0, nil
-local names = {}
+-- Per nginx worker: the semaphore coroutines waiting for a VM of the pool wait on (its count is minus
+-- the number of waiters), posted as calls finish.
+local freed
 local semaphore -- ngx.semaphore, when lua-resty-core has it
 
 local function wake_one()
-  if waiting > 0 and freed then freed:post(1) end
+  if freed and freed:count() < 0 then freed:post(1) end
 end
 
 local function no_pool_error(pool)
@@ -71,15 +72,19 @@ function _M.new(opts)
   -- Waits up to `left` seconds for a VM to come back to the pool.
   local function wait_for_vm(left)
     if not freed and semaphore then freed = semaphore.new(0) end
-    waiting = waiting + 1
     if freed then freed:wait(min(left, 0.1)) else sleep(min(left, 0.005)) end
-    waiting = waiting - 1
   end
 
   -- batch.ngx_worker[fn](a, b) on a thread of the pool, waiting until `deadline` (nil: 0.1 s at a time,
   -- without end) for a free VM; `cut`, a request, gets the time left as its timeout before each try.
   -- Returns true and fn's results, or false and the error fields.
   local function in_thread(deadline, fn, a, b, cut)
+    local function timed_out()
+      return false, { name = "TIMEOUT", sent = false,
+                      message = "no Lua VM of nginx's worker-thread pool came free in time "
+                                .. "(lua_worker_thread_vm_pool_size)" }
+    end
+    if deadline and deadline - now() <= 0 then return timed_out() end
     while true do
       if cut and deadline then cut.timeout = max(0.001, deadline - now()) end
       local ok, r1, r2, r3 = run(pool, "batch.ngx_worker", fn, a, b)
@@ -94,11 +99,7 @@ function _M.new(opts)
       end
       ngx.update_time()
       local left = deadline and deadline - now() or 0.1
-      if left < 0.001 then
-        return false, { name = "TIMEOUT", sent = false,
-                        message = "no Lua VM of nginx's worker-thread pool came free in time "
-                                  .. "(lua_worker_thread_vm_pool_size)" }
-      end
+      if left < 0.001 then return timed_out() end
       wait_for_vm(left)
     end
   end
@@ -110,31 +111,23 @@ function _M.new(opts)
     return res, err
   end
 
-  -- The addresses to connect to for host: itself when it is an IP address, else a resolution made in
-  -- the thread pool and kept NAME_TTL seconds (one at a time per host: the others wait for it); the host
-  -- itself (nginx's `resolver` then resolves it) when there is no thread pool.
-  local function addresses_of(host, deadline)
-    if ngx_socket.is_ip(host) then return { host } end
-    local known = names[host]
-    if known and known.expires > now() then return known.addresses end
-    if known and known.resolving and semaphore then
-      known.resolving:wait(max(0.001, deadline - now()))
-      if known.addresses and known.expires > now() then return known.addresses end
-    end
-    local entry = { resolving = semaphore and semaphore.new(0), expires = 0 }
-    names[host] = entry
-    local ok, addresses, err = in_thread(deadline, "resolve", host)
-    if entry.resolving then entry.resolving:post(1000) end -- wakes whoever waits (at most that many)
-    entry.resolving = nil
-    if names[host] == entry then names[host] = nil end
+  -- resolve(host) -> addresses | nil, error fields: run by batch.ngx_names' timer, in the thread pool; the
+  -- host itself (nginx's `resolver` then resolves it) when there is no thread pool.
+  local function resolve(host)
+    ngx.update_time()
+    local ok, addresses, err = in_thread(now() + RESOLVE_WAIT, "resolve", host)
     if not ok then
       if addresses.no_pool then return { host } end
       return nil, addresses
     end
     if not addresses then return nil, { name = "NETWORK_ERROR", sent = false, message = err } end
-    entry.addresses, entry.expires = addresses, now() + NAME_TTL
-    names[host] = entry
     return addresses
+  end
+
+  -- The addresses to connect to for host: itself when it is an IP address, else a resolution.
+  local function addresses_of(host, deadline)
+    if ngx_socket.is_ip(host) then return { host } end
+    return ngx_names.addresses(ngx, host, deadline, resolve)
   end
 
   -- The URL's origin as ngx_socket takes it, and the path; nil when the thread pool must take it;
@@ -172,9 +165,9 @@ function _M.new(opts)
       res, err = exchange(req, t, addresses[i], path, deadline)
       if res or err.name ~= "NETWORK_ERROR" or err.sent ~= false then break end
     end
-    if not res and err.sent == false then
+    if not res and err.sent == false and (err.name == "NETWORK_ERROR" or err.name == "TIMEOUT") then
       if addresses[1] ~= t.host then
-        names[t.host] = nil -- it may have moved: resolve again next time
+        ngx_names.forget(t.host) -- it may have moved: resolve again next time
       elseif find(err.message, "no resolver defined", 1, true) then
         err.message = err.message .. " (lua-batch resolves host names in nginx's thread pool: add `thread_pool "
                       .. pool .. " threads=32;` to nginx.conf, or a `resolver` directive)"
