@@ -18,17 +18,6 @@ end
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
--- The error.log lines at level error or worse.
-local function bad_log_lines(n)
-  local out = {}
-  for line in n:error_log():gmatch("[^\n]+") do
-    if line:find("%[error%]") or line:find("%[crit%]") or line:find("%[alert%]") or line:find("%[emerg%]") then
-      out[#out + 1] = line
-    end
-  end
-  return table.concat(out, "\n")
-end
-
 -- Sends a GET on a new connection and returns the socket without reading the answer.
 local function send_get(n, path)
   local s = assert(socket.connect("127.0.0.1", n.port))
@@ -203,7 +192,7 @@ describe("inside nginx (transport ngx)", function()
   end)
 
   after_each(function()
-    local bad = bad_log_lines(n)
+    local bad = n:new_errors()
     assert.equal("", bad, "nginx error.log:\n" .. bad)
   end)
 
@@ -396,6 +385,6 @@ describe("examples/nginx/nginx.conf", function()
     status, body = n:get("/campaigns/nosuchcampaign")
     assert.equal(404, status, body)
     assert.equal("ROUTE_NOT_FOUND", cjson.decode(body).error)
-    assert.equal("", bad_log_lines(n))
+    assert.equal("", n:new_errors())
   end)
 end)

@@ -11,18 +11,6 @@ local mock = require "spec.support.mock"
 local nginx = require "spec.support.nginx"
 local raw_server = require "spec.support.raw_server"
 
--- The error.log lines at level error or worse written since the last call (offsets per nginx).
-local log_read = {}
-local function new_bad_lines(n)
-  local log = n:error_log()
-  local out = {}
-  for line in log:sub((log_read[n] or 0) + 1):gmatch("[^\n]+") do
-    if line:find("%[error%]") or line:find("%[crit%]") or line:find("%[alert%]") then out[#out + 1] = line end
-  end
-  log_read[n] = #log
-  return table.concat(out, "\n")
-end
-
 local RUNNER = [[
     client_body_buffer_size 1m;
     lua_socket_log_errors off; # the failures made on purpose come back as errors; nginx need not log them
@@ -122,7 +110,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
   end)
 
   after_each(function()
-    local bad = new_bad_lines(n)
+    local bad = n:new_errors()
     assert.equal("", bad, "nginx error.log:\n" .. bad)
   end)
 
@@ -268,7 +256,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
     end
     assert.equal(2, posts)
     -- nginx logs what it found on the dead connections (its own recv error, not lua_socket_log_errors)
-    for line in new_bad_lines(n):gmatch("[^\n]+") do assert.matches("Connection reset by peer", line) end
+    for line in n:new_errors():gmatch("[^\n]+") do assert.matches("Connection reset by peer", line) end
   end)
 
   it("counts the timeout from the start: a server dripping a byte at a time is cut at the timeout", function()

@@ -23,6 +23,7 @@ local MAX_LINE = 4096          -- a chunk-size line
 local MAX_INTERIM = 5          -- 1xx answers before the real one
 local READ_SIZE = 65536        -- at most this much per receive
 local NO_LIMIT = 86400         -- what "no timeout" (0) becomes, in seconds
+_M.NO_LIMIT = NO_LIMIT
 
 local SEND_SLICE = 65536       -- a larger body is sent in slices, each under the deadline
 
@@ -120,9 +121,11 @@ _M.Reader = Reader -- for spec/24, which feeds it chunks cut every way
 -- Receives more (at most `want` bytes); false and the error fields on failure.
 function Reader:fill(want)
   local left = self.deadline - self.now()
-  if left <= 0 then return false, { name = "TIMEOUT", sent = true, message = self.url .. " did not answer in time" } end
-  self.sock:settimeout(max(1, left * 1000))
-  local data, err = self.sock:receiveany(want or READ_SIZE)
+  local data, err = nil, "timeout" -- the deadline has passed: nothing more is read
+  if left > 0 then
+    self.sock:settimeout(max(1, left * 1000))
+    data, err = self.sock:receiveany(want or READ_SIZE)
+  end
   if not data then
     self.closed = err == "closed"
     if err == "timeout" then

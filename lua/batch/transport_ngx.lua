@@ -22,7 +22,6 @@ local PHASE_LIST = "rewrite_by_lua*, server_rewrite_by_lua*, access_by_lua*, con
 
 local NO_VM = "no available Lua vm"  -- every VM of lua_worker_thread_vm_pool_size is lent out
 local RESOLVE_WAIT = 30              -- seconds a resolution may wait for a VM of the pool
-local NO_LIMIT = 86400               -- what "no timeout" (0) becomes for the socket engine, in seconds
 
 -- The error for a call made in a phase that cannot yield (it would block the worker, or nginx refuses).
 local function phase_error(phase)
@@ -153,11 +152,12 @@ function _M.new(opts)
     local phase = get_phase()
     if not PHASES[phase] then return nil, phase_error(phase) end
     -- ngx.now() is the time of this turn of the event loop: the deadline starts at most that early
-    local deadline = now() + ((req.timeout and req.timeout > 0) and req.timeout or NO_LIMIT)
+    local timed = req.timeout and req.timeout > 0
+    local deadline = now() + (timed and req.timeout or ngx_socket.NO_LIMIT)
     local t, path
     if not (threads_only or req.sink) then t, path = origin_of(req.url) end
     if t == false then return nil, { name = "INVALID_ARGUMENT", sent = false, message = path } end
-    if not t then return in_threads(req, (req.timeout and req.timeout > 0) and deadline or nil) end
+    if not t then return in_threads(req, timed and deadline or nil) end
     local addresses, err = addresses_of(t.host, deadline)
     if not addresses then return nil, err end
     local res

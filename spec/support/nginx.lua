@@ -12,6 +12,7 @@
 --   n.url, n.port, n.pid, n.prefix            -- http://127.0.0.1:P, P, the master's pid, the -p folder
 --   n:get(path) --> status, body               -- one plain GET (luasocket), for quick checks
 --   n:error_log() --> text of error.log
+--   n:new_errors() --> its lines at level error or worse written since the last call ("" when none)
 --   n:stop()                                   -- stops nginx, removes the prefix; idempotent
 --
 -- Or a whole configuration: nginx.start{ conf = text }, where ${port}, ${prefix}, ${root},
@@ -217,6 +218,18 @@ end
 
 function Nginx:error_log()
   return read_file(self.prefix .. "/error.log") or ""
+end
+
+function Nginx:new_errors()
+  local log = self:error_log()
+  local out = {}
+  for line in log:sub((self.errors_read or 0) + 1):gmatch("[^\n]+") do
+    if line:find("%[error%]") or line:find("%[crit%]") or line:find("%[alert%]") or line:find("%[emerg%]") then
+      out[#out + 1] = line
+    end
+  end
+  self.errors_read = #log
+  return table.concat(out, "\n")
 end
 
 -- One GET on a new connection; returns status, body (or nil, error).
