@@ -2,7 +2,7 @@
 --   lua5.4 bench/rows_batch.lua PATH  ->  {"rows", "bytes", "seconds", "hwm_kb"}
 local common = require "bench.common"
 local core = require "batch.core"
-local rows = require "batch.rows"
+local rows = require "batch.files.rows"
 local path = arg[1]
 local f = assert(io.open(path, "rb"))
 local bytes = f:seek("end")

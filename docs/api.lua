@@ -131,6 +131,26 @@ function Client:close() end
 -- local page = android.campaigns:list{ limit = 5 }
 function Client:for_app(api_key) end
 
+--- Calls any route of Batch's API, raw: for what the client has no method for yet (and for `batch api`).
+-- The client adds the credentials of the path's API family and sends through the same retries, deadline
+-- and redaction as every other call: a path under `/1.0/` or `/1.1/` gets the app's API key after the
+-- version (`/1.1/campaigns/list` goes to `/1.1/<api_key>/campaigns/list`, with `X-Authorization`); a
+-- path under `/2/` (the client's `api_version`) or `/2.N/` gets `Authorization: Bearer` and
+-- `X-Batch-Project`. A write is resent only when it never reached Batch, or on 429/503.
+-- @tparam string method `GET`, `POST`, `PUT`, `PATCH`, `DELETE`
+-- @tparam string path `/1.1/...`, `/1.0/...`, `/2/...` or `/2.N/...`
+-- @tparam[opt] table opts `{ body = table or JSON string, query = { name = value }, deadline = s, timeout = s }`
+-- @treturn table on any 2xx: `{ status, headers, body, json }` (`json`: the body decoded, when it is JSON)
+-- @treturn[2] nil
+-- @treturn[2] Error any other status (with `status` and `body`), or a transfer error
+-- @errors Batch's names from the status and body, `INVALID_ARGUMENT` (a path of no family), and the
+-- transfer errors.
+-- @raise when `method` or `path` is not a string, or an option is unknown.
+-- @usage
+-- local res = assert(client:api("GET", "/1.1/campaigns/list", { query = { limit = 5 } }))
+-- for _, c in ipairs(res.json) do print(c.campaign_token) end
+function Client:api(method, path, opts) end
+
 -------------------------------------------------------------------------------------------------------
 --- Push campaigns, API 1.1 (`client.campaigns`). Every call needs `api_key` and `rest_key`.
 --

@@ -1,7 +1,7 @@
 -- batch.Error: fields, the one-line form, is_error, and the retry policy's pure parts.
 local batch = require "batch"
 local Error = require "batch.error"
-local retry = require "batch.retry"
+local retry = require "batch.engine.policy"
 
 describe("batch.Error", function()
   it("prints one line with name, status, code, message and the redacted path", function()
@@ -31,21 +31,21 @@ end)
 
 describe("retry policy", function()
   it("retries reads on 429, 500, 502, 503, 504, timeouts and network errors only", function()
-    for _, s in ipairs{ 429, 500, 502, 503, 504 } do assert.is_true(retry.retryable("GET", { status = s })) end
-    for _, s in ipairs{ 400, 401, 403, 404, 501 } do assert.is_false(retry.retryable("GET", { status = s })) end
-    assert.is_true(retry.retryable("GET", { name = "TIMEOUT" }))
-    assert.is_true(retry.retryable("GET", { name = "NETWORK_ERROR" }))
-    assert.is_false(retry.retryable("GET", { name = "TLS_ERROR" }))
-    assert.is_false(retry.retryable("GET", { name = "INVALID_RESPONSE" }))
+    for _, s in ipairs{ 429, 500, 502, 503, 504 } do assert.is_true(retry.retryable(false, { status = s })) end
+    for _, s in ipairs{ 400, 401, 403, 404, 501 } do assert.is_false(retry.retryable(false, { status = s })) end
+    assert.is_true(retry.retryable(false, { name = "TIMEOUT" }))
+    assert.is_true(retry.retryable(false, { name = "NETWORK_ERROR" }))
+    assert.is_false(retry.retryable(false, { name = "TLS_ERROR" }))
+    assert.is_false(retry.retryable(false, { name = "INVALID_RESPONSE" }))
   end)
 
   it("retries writes only on 429/503 or when the request never reached the server", function()
-    assert.is_true(retry.retryable("POST", { status = 429 }))
-    assert.is_true(retry.retryable("POST", { status = 503 }))
-    assert.is_false(retry.retryable("POST", { status = 500 }))
-    assert.is_false(retry.retryable("POST", { name = "NETWORK_ERROR", sent = true }))
-    assert.is_false(retry.retryable("POST", { name = "TIMEOUT" }))
-    assert.is_true(retry.retryable("POST", { name = "NETWORK_ERROR", sent = false }))
+    assert.is_true(retry.retryable(true, { status = 429 }))
+    assert.is_true(retry.retryable(true, { status = 503 }))
+    assert.is_false(retry.retryable(true, { status = 500 }))
+    assert.is_false(retry.retryable(true, { name = "NETWORK_ERROR", sent = true }))
+    assert.is_false(retry.retryable(true, { name = "TIMEOUT" }))
+    assert.is_true(retry.retryable(true, { name = "NETWORK_ERROR", sent = false }))
   end)
 
   it("backs off exponentially with full jitter under a cap", function()

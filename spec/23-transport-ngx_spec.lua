@@ -2,7 +2,7 @@
 -- which engine takes a request, phases, the wait for a free worker-thread VM, errors of the pool, errors
 -- raised in the thread. The thread-pool tests give the client a ca_file: then every request goes there.
 local batch = require "batch"
-local transport_ngx = require "batch.transport_ngx"
+local transport_ngx = require "batch.transport.ngx"
 
 local unpack = table.unpack or unpack -- luacheck: ignore 143
 
@@ -25,6 +25,7 @@ describe("transport ngx (stand-in ngx)", function()
     }
     rawset(_G, "ngx", {
       socket = { tcp = function() return refusing end },
+      thread = {},
       get_phase = function() return phase end,
       now = function() return clock end,
       update_time = function() end,
@@ -40,16 +41,16 @@ describe("transport ngx (stand-in ngx)", function()
   local function send(opts, req)
     opts = opts or {}
     opts.ca_file = opts.ca_file or "/spec/ca.pem"
-    local t = transport_ngx.new(opts)
-    return t(req or { method = "GET", url = "http://x/", headers = {}, timeout = 5 })
+    local t = transport_ngx.new(nil, opts)
+    return t.request(req or { method = "GET", url = "http://x/", headers = {}, timeout = 5 })
   end
 
   it("sends API calls to the socket engine, the rest to the thread pool", function()
     local calls = fake("content", { { true, { status = 200, headers = {} } } })
     local function via(opts, url, sink)
       local before_threads, before_sockets = #calls, #sockets
-      local t = transport_ngx.new(opts)
-      t{ method = "GET", url = url, headers = {}, timeout = 5, sink = sink }
+      local t = transport_ngx.new(nil, opts)
+      t.request{ method = "GET", url = url, headers = {}, timeout = 5, sink = sink }
       if #sockets > before_sockets then return "sockets " .. sockets[#sockets] end
       return #calls > before_threads and "threads" or "nothing"
     end
@@ -62,14 +63,14 @@ describe("transport ngx (stand-in ngx)", function()
     assert.equal("threads", via({}, "ftp://10.0.0.1/x"))
   end)
 
-  it("runs batch.ngx_worker.request in the pool 'batch' with the handle options and the request", function()
+  it("runs batch.transport.ngx_worker.request in the pool 'batch' with the handle options and the request", function()
     local calls = fake("content", { { true, { status = 200, headers = {}, body = "{}" } } })
     local req = { method = "GET", url = "http://x/", headers = { A = "b" }, timeout = 5 }
     local res = send({ timeout = 7, user_agent = "UA" }, req)
     assert.equal(200, res.status)
     assert.equal(1, #calls)
     assert.equal("batch", calls[1][1])
-    assert.equal("batch.ngx_worker", calls[1][2])
+    assert.equal("batch.transport.ngx_worker", calls[1][2])
     assert.equal("request", calls[1][3])
     assert.equal(7, calls[1][4].timeout)
     assert.equal("UA", calls[1][4].user_agent)
@@ -82,11 +83,11 @@ describe("transport ngx (stand-in ngx)", function()
     assert.equal("other", calls[1][1])
   end)
 
-  it("hands back the C core's error table as it is", function()
-    fake("access", { { true, nil, { name = "TIMEOUT", message = "slow", sent = true } } })
+  it("hands back the C core's failure table as it is", function()
+    fake("access", { { true, nil, { kind = "timeout", message = "slow", sent = true } } })
     local res, err = send()
     assert.is_nil(res)
-    assert.same({ name = "TIMEOUT", message = "slow", sent = true }, err)
+    assert.same({ kind = "timeout", message = "slow", sent = true }, err)
   end)
 
   it("raises again a Lua error raised in the pool thread", function()
@@ -100,7 +101,7 @@ describe("transport ngx (stand-in ngx)", function()
       local res, err = send()
       assert.is_nil(res)
       assert.equal(0, #calls)
-      assert.equal("INVALID_ARGUMENT", err.name)
+      assert.equal("invalid", err.kind)
       assert.is_false(err.sent)
       assert.matches(phase .. "_by_lua*", err.message, 1, true)
       for _, works in ipairs{ "rewrite_by_lua*", "access_by_lua*", "content_by_lua*", "ngx.timer" } do
@@ -122,7 +123,7 @@ describe("transport ngx (stand-in ngx)", function()
     local calls, sleeps = fake("content", { { false, "no available Lua vm" } })
     local res, err = send(nil, { method = "GET", url = "http://x/", headers = {}, timeout = 0.05 })
     assert.is_nil(res)
-    assert.equal("TIMEOUT", err.name)
+    assert.equal("timeout", err.kind)
     assert.is_false(err.sent)
     assert.matches("lua_worker_thread_vm_pool_size", err.message, 1, true)
     local slept = 0
@@ -133,14 +134,14 @@ describe("transport ngx (stand-in ngx)", function()
   it("explains a missing thread_pool directive", function()
     fake("content", { { false, "thread_pool not found" } })
     local _, err = send()
-    assert.equal("INVALID_ARGUMENT", err.name)
+    assert.equal("invalid", err.kind)
     assert.matches("thread_pool batch threads=", err.message, 1, true)
   end)
 
   it("gives NETWORK_ERROR (not sent) for another failure of the pool", function()
     fake("content", { { false, "ngx_thread_task_post failed" } })
     local _, err = send()
-    assert.equal("NETWORK_ERROR", err.name)
+    assert.equal("network", err.kind)
     assert.is_false(err.sent)
     assert.matches("ngx_thread_task_post failed", err.message, 1, true)
   end)
@@ -148,8 +149,8 @@ describe("transport ngx (stand-in ngx)", function()
   it("is what 'auto' picks inside nginx, with ngx.sleep as the client's sleep in yieldable phases", function()
     local calls, sleeps = fake("content", { { true, { status = 200, headers = {}, body = "{}" } } })
     local c = batch.new{ api_key = "K", rest_key = "R", base_url = "http://127.0.0.1:1", ca_file = "/ca.pem" }
-    assert.is_nil(c.shared.handle) -- no libcurl handle in the worker itself
-    c.transport({ method = "GET", url = "http://x/", headers = {}, timeout = 1 })
+    assert.is_nil(c.transport.handle) -- no libcurl handle in the worker itself
+    c.transport.request({ method = "GET", url = "http://x/", headers = {}, timeout = 1 })
     assert.equal(1, #calls)
     c.sleep(0.25)
     assert.same({ 0.25 }, sleeps)
@@ -174,7 +175,7 @@ describe("transport ngx outside nginx", function()
 
   it("'auto' is the curl transport", function()
     local c = batch.new{ api_key = "K", rest_key = "R" }
-    assert.is_not_nil(c.shared.handle)
+    assert.is_not_nil(c.transport.handle)
     c:close()
   end)
 end)

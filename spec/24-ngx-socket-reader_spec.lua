@@ -1,7 +1,7 @@
 -- The HTTP/1.1 reading and URL checks of the "ngx" transport's socket engine (batch.ngx_socket), fed
 -- answers cut into pieces every way a network may cut them. spec/51 runs the engine on nginx's real
 -- sockets; here the socket is a stand-in that hands out given pieces, so every split can be tried.
-local ngx_socket = require "batch.ngx_socket"
+local ngx_socket = require "batch.transport.ngx_socket"
 
 -- A Reader over a stand-in socket that answers receiveany with the given pieces, then "closed" (or err).
 local function reader(pieces, opts)
@@ -88,23 +88,23 @@ describe("ngx_socket reading answers", function()
 
   local BAD = {
     { "a chunk size with junk after it", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2zz\r\n{}\r\n0\r\n\r\n",
-      "NETWORK_ERROR" },
+      "network" },
     { "a chunk not ended by CRLF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
-      "NETWORK_ERROR" },
-    { "a Content-Length in hex", "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n{}", "NETWORK_ERROR" },
-    { "two different lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "NETWORK_ERROR" },
-    { "a status line that is not HTTP/1.x", "HTTP/2 200\r\n\r\n", "NETWORK_ERROR" },
-    { "a NUL in a header", "HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 0\r\n\r\n", "NETWORK_ERROR" },
+      "network" },
+    { "a Content-Length in hex", "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n{}", "network" },
+    { "two different lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "network" },
+    { "a status line that is not HTTP/1.x", "HTTP/2 200\r\n\r\n", "network" },
+    { "a NUL in a header", "HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 0\r\n\r\n", "network" },
     { "six 1xx answers", string.rep("HTTP/1.1 100 Continue\r\n\r\n", 6) .. "HTTP/1.1 200 OK\r\n\r\n",
-      "NETWORK_ERROR" },
-    { "a body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", "NETWORK_ERROR" },
-    { "a head that never ends", "HTTP/1.1 200 OK\r\nX: y", "NETWORK_ERROR" },
-    { "a length over the limit", "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n", "RESPONSE_TOO_LARGE" },
+      "network" },
+    { "a body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", "network" },
+    { "a head that never ends", "HTTP/1.1 200 OK\r\nX: y", "network" },
+    { "a length over the limit", "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n", "too_large" },
     { "chunks over the limit", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" .. string.rep("100\r\n"
-      .. string.rep("x", 256) .. "\r\n", 5) .. "0\r\n\r\n", "RESPONSE_TOO_LARGE" },
-    { "a body to the close over the limit", "HTTP/1.1 200 OK\r\n\r\n" .. string.rep("x", 2000), "RESPONSE_TOO_LARGE" },
+      .. string.rep("x", 256) .. "\r\n", 5) .. "0\r\n\r\n", "too_large" },
+    { "a body to the close over the limit", "HTTP/1.1 200 OK\r\n\r\n" .. string.rep("x", 2000), "too_large" },
     { "a head over 64 KiB", "HTTP/1.1 200 OK\r\n" .. string.rep("X-Long: " .. string.rep("y", 990) .. "\r\n", 70)
-      .. "\r\n", "RESPONSE_TOO_LARGE" },
+      .. "\r\n", "too_large" },
   }
   for _, case in ipairs(BAD) do
     local label, text, want = case[1], case[2], case[3]
@@ -112,7 +112,7 @@ describe("ngx_socket reading answers", function()
       for _, most in ipairs{ 1, 5, 100000 } do
         local s, err = ngx_socket.read_response(reader(cut(text, most)), GET, 1024)
         assert.is_nil(s, label)
-        assert.equal(want, err.name, err.message)
+        assert.equal(want, err.kind, err.message)
         assert.is_true(err.sent)
         assert.matches("https://api.example", err.message, 1, true)
       end
@@ -125,14 +125,14 @@ describe("ngx_socket reading answers", function()
     table.insert(drip, 1, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
     local s, err = ngx_socket.read_response(reader(drip, { step = 0.1, deadline = 2 }), GET, 1024)
     assert.is_nil(s)
-    assert.equal("TIMEOUT", err.name)
+    assert.equal("timeout", err.kind)
   end)
 
   it("tells a socket error from the close that ends a body", function()
     local r = reader({ "HTTP/1.1 200 OK\r\n\r\n[1" }, { err = "connection reset by peer" })
     local s, err = ngx_socket.read_response(r, GET, 1024)
     assert.is_nil(s)
-    assert.equal("NETWORK_ERROR", err.name)
+    assert.equal("network", err.kind)
     assert.matches("connection reset by peer", err.message)
   end)
 end)

@@ -1,7 +1,7 @@
 -- Host-name resolution for the "ngx" transport's sockets (batch.ngx_names), on a stand-in of nginx's
 -- event loop: coroutines for requests, a queue of timers, a semaphore that yields, a clock moved by hand.
 -- spec/51 resolves real names inside a real nginx.
-local ngx_names = require "batch.ngx_names"
+local ngx_names = require "batch.transport.ngx_names"
 
 -- batch.ngx_names runs only inside nginx, on LuaJIT, where a coroutine may yield inside pcall (the timer
 -- calls the resolver under pcall, and the resolver waits). PUC Lua 5.1 cannot yield there, so on it this

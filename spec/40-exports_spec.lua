@@ -316,18 +316,17 @@ describe("exports (API 1.0)", function()
 end)
 
 describe("rows iterator cleanup (every Lua version)", function()
-  local rows = require "batch.rows"
+  local rows = require "batch.files.rows"
 
   -- A rows.csv iterator over a small CSV written by the fetch function; returns it and the temp path.
   local function csv_iter(n)
-    local where = {}
-    local it = rows.csv(function(path)
-      where.path = path
-      local f = assert(io.open(path, "wb"))
+    local where = { path = os.tmpname() }
+    local it = rows.csv(function()
+      local f = assert(io.open(where.path, "wb"))
       f:write("a;b\n")
       for i = 1, n do f:write(i, ";x\n") end
       f:close()
-      return true
+      return { path = where.path, temporary = true }
     end)
     return it, where
   end
@@ -347,11 +346,15 @@ describe("rows iterator cleanup (every Lua version)", function()
   it("records: reads a part that is one JSON array as well as NDJSON", function()
     local parts = { "[\n {\"a\": 1},\n {\"a\": 2}\n]\n", "{\"a\": 3}\n{\"a\": 4}\n" }
     local seen = {}
-    for r, err in rows.records({ 1, 2 }, function(i, path)
-      local f = assert(io.open(path, "wb"))
-      f:write(parts[i])
-      f:close()
-      return true
+    for r, err in rows.records(function()
+      local files = {}
+      for i = 1, 2 do
+        files[i] = { path = os.tmpname() }
+        local f = assert(io.open(files[i].path, "wb"))
+        f:write(parts[i])
+        f:close()
+      end
+      return files
     end) do
       assert.is_truthy(r, tostring(err))
       seen[#seen + 1] = r.a

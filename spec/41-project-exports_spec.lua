@@ -29,13 +29,13 @@ describe("profiles and project_exports (2.x)", function()
   local ATTRS = { export_type = "ATTRIBUTES", attributes = { "$email_address", "$region", "first_name" },
                   identifiers = { "custom_id", "installation_ids" } }
 
-  it("profiles:export: POST /2.4/profiles/export with Bearer and X-Batch-Project, 202 with the id", function()
+  it("profiles:export: POST /2.11/profiles/export with Bearer and X-Batch-Project, 202 with the id", function()
     local res, err = client.profiles:export(ATTRS)
     assert.is_nil(err)
     assert.matches("^export_", res.id)
     local r = m:log()[1]
     assert.equal("POST", r.method)
-    assert.equal("/2.4/profiles/export", r.path)
+    assert.equal("/2.11/profiles/export", r.path)
     assert.equal("Bearer " .. keys.rest_key, r.headers["authorization"])
     assert.equal(keys.project_key, r.headers["x-batch-project"])
     assert.is_nil(r.headers["x-authorization"])
@@ -86,11 +86,11 @@ describe("profiles and project_exports (2.x)", function()
     assert.equal(401, err.status)
   end)
 
-  it("get: GET /2.4/exports/view?id=", function()
+  it("get: GET /2.11/exports/view?id=", function()
     local id = assert(client.profiles:export(ATTRS)).id
     local view = assert(client.project_exports:get(id))
     assert.equal(id, view.id)
-    assert.equal("/2.4/exports/view", m:log()[2].path)
+    assert.equal("/2.11/exports/view", m:log()[2].path)
     assert.equal("id=" .. id, m:log()[2].query)
   end)
 

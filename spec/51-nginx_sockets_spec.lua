@@ -38,8 +38,8 @@ local SETUP = [[
     -- an answer for the spec: the value, or the error's fields
     function RESULT(v, err)
       if v then return { ok = true, value = v } end
-      return { ok = false, name = err.name, message = err.message, sent = err.sent, status = err.status,
-               code = err.code, text = tostring(err) }
+      return { ok = false, name = err.name, kind = err.kind, message = err.message, sent = err.sent,
+               status = err.status, code = err.code, text = tostring(err) }
     end
     function RUN()
       ngx.req.read_body()
@@ -274,7 +274,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
 
   it("refuses a URL that would split the request line or the Host header, sending nothing", function()
     local r = run([[
-      local send = require("batch.transport_ngx").new{ user_agent = "spec", max_body = 1024 }
+      local send = require("batch.transport.ngx").new(nil, { user_agent = "spec", max_body = 1024 }).request
       local out = {}
       for i, url in ipairs{ T.http_url .. "/x HTTP/1.1\r\nHost: evil\r\n\r\nGET /y",
                             T.http_url .. "/a b", "http://user@127.0.0.1:1/", "http://evil\r\nX: y/" } do
@@ -284,7 +284,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
       return out
     ]])
     for i = 1, 4 do
-      assert.equal("INVALID_ARGUMENT", r[i].name, r[i].message)
+      assert.equal("invalid", r[i].kind, r[i].message)
       assert.is_false(r[i].sent)
     end
     assert.same({}, m:log())
@@ -304,12 +304,12 @@ describe("inside nginx, the ngx transport's socket engine", function()
 
   it("refuses a certificate for another host name", function()
     local r = run(([[
-      local exchange = require("batch.ngx_socket").new({ user_agent = "spec", max_body = 1024 }, ngx)
+      local exchange = require("batch.transport.ngx_socket").new({ user_agent = "spec", max_body = 1024 }, ngx)
       local origin = { scheme = "https", authority = "example.com", port = %s, server_name = "example.com",
                        url = "https://example.com" }
       return RESULT(exchange({ method = "GET", headers = {}, timeout = 5 }, origin, "127.0.0.1", "/"))
     ]]):format(m.tls_url:match(":(%d+)$")))
-    assert.equal("TLS_ERROR", r.name, r.message)
+    assert.equal("tls", r.kind, r.message)
     -- nginx's reason when the handshake fails at once; lua-resty-core 0.1.25 loses it after a wait
     if not r.message:find("certificate host mismatch", 1, true) then
       assert.matches("refused", r.message)

@@ -6,7 +6,7 @@
 -- Part 1 drives the client through a scripted function transport with an injected clock (instant);
 -- part 2 runs the same rules against the emulator's faults.
 local batch = require "batch"
-local retry = require "batch.retry"
+local retry = require "batch.engine.policy"
 local mock = require "spec.support.mock"
 local file_util = require "spec.support.files"
 

@@ -1,7 +1,7 @@
 -- The CSV row path of exports:rows: the keyed splitter (core.csv_new(sep, true)) that builds the rows in C,
 -- and the iterator of batch.rows over a local file (no download), whatever the chunk boundaries.
 local core = require "batch.core"
-local rows = require "batch.rows"
+local rows = require "batch.files.rows"
 
 local DATA = "\239\187\191custom_id;install_id;event_type\r\n"
   .. '"semi;colon;value";id-1;push_sent\r\n'
@@ -55,26 +55,26 @@ describe("CSV rows", function()
     local path = os.tmpname()
     write(path, DATA)
     local got = {}
-    for row, err in rows.csv(function() return true end, path) do
+    for row, err in rows.csv(function() return { path = path } end) do
       assert.is_nil(err)
       got[#got + 1] = row
     end
     assert.same(WANT, got)
     local n = 0
-    for _ in rows.csv(function() return true end, path) do
+    for _ in rows.csv(function() return { path = path } end) do
       n = n + 1
       if n == 2 then break end
     end
     assert.equal(2, n)
     write(path, 'a;b\n"open')
     local results = {}
-    for row, err in rows.csv(function() return true end, path) do results[#results + 1] = { row, err } end
+    for row, err in rows.csv(function() return { path = path } end) do results[#results + 1] = { row, err } end
     assert.equal(1, #results)
     assert.is_false(results[1][1])
     assert.equal("INVALID_RESPONSE", results[1][2].name)
     os.remove(path)
     local seen
-    for row, err in rows.csv(function() return nil, "no file" end, path .. ".missing") do seen = { row, err } end
+    for row, err in rows.csv(function() return nil, "no file" end) do seen = { row, err } end
     assert.same({ false, "no file" }, seen)
   end)
 
@@ -85,7 +85,7 @@ describe("CSV rows", function()
     for i = 1, 20000 do f:write(("id-%012d;user-%010d;push_sent\n"):format(i, i)) end
     f:close()
     local n = 0
-    for row in rows.csv(function() return true end, path) do
+    for row in rows.csv(function() return { path = path } end) do
       n = n + 1
       assert(row.install_id == ("id-%012d"):format(n) and row.custom_id == ("user-%010d"):format(n))
     end

@@ -2,33 +2,35 @@
 local options = require "batch.options"
 local transport = require "batch.transport"
 local clock = require "batch.clock"
-local campaigns = require "batch.campaigns"
-local exports = require "batch.exports"
-local project_exports = require "batch.project_exports"
 
-local setmetatable, pairs, type, error = setmetatable, pairs, type, error
+local setmetatable, pairs, type, error, require = setmetatable, pairs, type, error, require
 
 local Client = {}
 Client.__index = Client
 
+-- client.<name> -> the module that makes that resource table (loaded when first used).
+local RESOURCES = {
+  campaigns = { "batch.resources.campaigns", "campaigns" },
+  inapp_campaigns = { "batch.resources.campaigns", "inapp_campaigns" },
+  exports = { "batch.resources.exports" },
+  profiles = { "batch.resources.profiles" },
+  project_exports = { "batch.resources.project_exports" },
+}
+
 -- Fills the resource tables of a client.
 local function attach_resources(self)
-  self.campaigns = campaigns.campaigns(self)
-  self.inapp_campaigns = campaigns.inapp_campaigns(self)
-  self.exports = exports.new(self)
-  self.profiles = project_exports.profiles(self)
-  self.project_exports = project_exports.project_exports(self)
+  for field, spec in pairs(RESOURCES) do
+    self[field] = require(spec[1]).new(self, spec[2])
+  end
 end
 
 -- batch.new(opts): checks the options (raises on a wrong one) and builds the client.
 function Client.new(core, given)
   local o = options.resolve(given)
   o.user_agent = core.user_agent .. (o.app_info and (" " .. o.app_info) or "")
-  local self = setmetatable({ opts = o, core = core, header_cache = {} }, Client)
-  -- The connection state is shared with the clients made by for_app.
-  local send, handle = transport.resolve(core, o)
-  self.shared = { transport = send, handle = handle }
-  self.transport = send
+  local self = setmetatable({ opts = o, core = core, header_cache = {}, prefixes = {} }, Client)
+  -- The connections are shared with the clients made by for_app.
+  self.transport = transport.new(core, o)
   local now, sleep = clock.defaults(core)
   self.now, self.sleep = o.now or now, o.sleep or sleep
   attach_resources(self)
@@ -46,22 +48,26 @@ function Client:for_app(api_key)
   given.api_key = api_key
   local o = options.resolve(given)
   o.user_agent = self.opts.user_agent
-  local child = setmetatable({ opts = o, core = self.core, header_cache = self.header_cache,
-                               shared = self.shared, transport = self.transport,
-                               now = self.now, sleep = self.sleep, child = true }, Client)
+  local child = setmetatable({ opts = o, core = self.core, header_cache = self.header_cache, prefixes = {},
+                               transport = self.transport, now = self.now, sleep = self.sleep, child = true },
+                             Client)
   attach_resources(child)
   return child
+end
+
+-- client:api(method, path [, { body, query, deadline, timeout }]) --> { status, headers, body, json }, or
+-- nil, err: any route of Batch's API, raw. A path under /1.0/ or /1.1/ gets the client's API key after the
+-- version; /2/ or /2.N/ is a 2.x route (/2/ meaning the client's api_version). Retries follow the rules
+-- of every call (a write is resent only when it never reached Batch, or on 429/503).
+function Client:api(method, path, opts)
+  return require("batch.raw").call(self, method, path, opts)
 end
 
 -- client:close(): releases the connections. Idempotent; a for_app child leaves the shared ones open.
 function Client:close()
   if self.closed then return end
   self.closed = true
-  local h = self.shared.handle
-  if h and not self.child then
-    self.shared.handle = nil
-    h:close()
-  end
+  if not self.child then self.transport.close() end
 end
 
 Client.__close = Client.close

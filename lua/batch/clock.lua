@@ -13,9 +13,17 @@ function _M.defaults(core)
   if transport.in_nginx() then
     local ngx = rawget(_G, "ngx")
     local function now() ngx.update_time() return ngx.now() end
+    -- A wait inside nginx ends when the worker is told to exit (nginx -s quit, reload): a long
+    -- Retry-After must not hold a worker that is going away.
+    local exiting = ngx.worker and ngx.worker.exiting
     local function sleep(s)
-      if YIELDABLE[ngx.get_phase()] then return ngx.sleep(s) end
-      return core.sleep(s)
+      if not YIELDABLE[ngx.get_phase()] then return core.sleep(s) end
+      while s > 0 do
+        if exiting and exiting() then error("interrupted! (the nginx worker is exiting)", 0) end
+        local slice = s < 1 and s or 1
+        ngx.sleep(slice)
+        s = s - slice
+      end
     end
     return now, sleep
   end

@@ -15,16 +15,19 @@ local KNOWN = {
   max_body = "number", thread_pool = "string",
 }
 
+-- The defaults of every option, here only: the C core has none of its own.
 local DEFAULTS = {
-  base_url = "https://api.batch.com", api_version = "2.4",
+  base_url = "https://api.batch.com", api_version = "2.11",  -- batch-api.md §14
   timeout = 30, connect_timeout = 10, max_retries = 3, verify_tls = true,
   transport = "auto", max_body = 64 * 1024 * 1024,
 }
 
--- Environment variables read when the table does not give the option.
+-- Environment variables read when the table does not give the option, the first one set winning. The
+-- CA bundle is also read where the curl tool reads it.
 local ENV = {
-  api_key = "BATCH_API_KEY", rest_key = "BATCH_REST_API_KEY",
-  project_key = "BATCH_PROJECT_KEY", base_url = "BATCH_BASE_URL",
+  api_key = { "BATCH_API_KEY" }, rest_key = { "BATCH_REST_API_KEY" },
+  project_key = { "BATCH_PROJECT_KEY" }, base_url = { "BATCH_BASE_URL" },
+  ca_file = { "BATCH_CA_FILE", "CURL_CA_BUNDLE", "SSL_CERT_FILE" },
 }
 
 local function fail(msg) error("batch.new: " .. msg, 0) end
@@ -62,8 +65,9 @@ function _M.resolve(given)
     check_type(name, value)
     o[name] = value
   end
-  for name, var in pairs(ENV) do
-    if o[name] == nil then
+  for name, vars in pairs(ENV) do
+    for _, var in ipairs(vars) do
+      if o[name] ~= nil then break end
       local v = getenv(var)
       if v and v ~= "" then o[name] = v end
     end
@@ -82,7 +86,7 @@ function _M.resolve(given)
     fail("option 'base_url' must start with http:// or https:// and a host")
   end
   o.base_url = o.base_url:gsub("/+$", "")
-  if not find(o.api_version, "^2%.%d+$") then fail("option 'api_version' must look like '2.4'") end
+  if not find(o.api_version, "^2%.%d+$") then fail("option 'api_version' must look like '2.11'") end
   if type(o.transport) == "string" and o.transport ~= "auto" and o.transport ~= "curl" and o.transport ~= "ngx" then
     fail("option 'transport' must be 'auto', 'curl', 'ngx' or a function")
   end

@@ -1,9 +1,12 @@
 -- batch.poll(check, opts): waits until `check` says done, with growing, jittered delays, one deadline,
--- cancellation from on_poll, and retryable failures that do not end the wait.
+-- cancellation from on_poll, and retryable failures that do not end the wait. The delays and the sleeps
+-- are the engine's schedule (batch.engine.schedule); this module reads check's answers.
 local Error = require "batch.error"
-local retry = require "batch.retry"
+local engine = require "batch.engine"
+local redact = require "batch.redact"
+local callback = require "batch.callback"
 
-local type, error, random, min, max = type, error, math.random, math.min, math.max
+local type, error, pairs, ipairs, tostring = type, error, pairs, ipairs, tostring
 
 local _M = {}
 
@@ -40,6 +43,12 @@ local function check_options(opts, client)
   return o
 end
 
+-- What a wait's error carries of the last poll is redacted (a 1.0 info holds the API key in `uri`).
+local function shown(client, err)
+  if client and err.info then err.info = redact.tree(client, err.info) end
+  return nil, err
+end
+
 -- check(remaining) is called once per poll with the seconds left before the deadline. It returns
 --   true, value      done: poll returns value
 --   false, info      not yet: info goes to on_poll and to WAIT_TIMEOUT's err.info
@@ -48,42 +57,34 @@ end
 function _M.poll(check, opts, client)
   if type(check) ~= "function" then error("poll: check must be a function", 2) end
   local o = check_options(opts, client)
-  local start = o.now()
-  local deadline = start + o.timeout
-  local delay = o.interval
-  local attempt, last_info = 0, nil
+  local s = engine.schedule(o)
+  local last_info
+  local on_event = client and client.opts and client.opts.on_event
   while true do
-    attempt = attempt + 1
-    local done, value = check(deadline - o.now())
-    local floor = 0
+    local attempt = s:begin()
+    local done, value = check(s:left())
+    local failure
     if done == true then return value end
     if done == false then
       last_info = value
     elseif not (type(value) == "table" and value.retryable) then
       return nil, value
-    elseif value.status == 429 or value.name == "TOO_MANY_REQUESTS" then
-      -- Batch: wait at least 5 s after a 429, more if Retry-After says so.
-      floor = max(retry.MIN_429_WAIT, value.retry_after or 0)
+    else
+      failure = value
     end
-    local elapsed = o.now() - start
-    local on_event = client and client.opts and client.opts.on_event
+    local elapsed = s:elapsed()
     if on_event then
-      on_event{ type = "poll", attempt = attempt, elapsed = elapsed,
-                status = type(last_info) == "table" and last_info.status or nil,
-                error = done == nil and value.name or nil }
+      engine.emit(client, { type = "poll", attempt = attempt, elapsed = elapsed,
+                            status = type(last_info) == "table" and last_info.status or nil,
+                            error = failure and failure.name or nil })
     end
-    if o.on_poll and o.on_poll(last_info, attempt, elapsed) == false then
-      return nil, Error.new{ name = "CANCELLED", message = "the wait was cancelled by on_poll", info = last_info,
-                             attempts = attempt }
+    if o.on_poll and callback.call("on_poll", o.on_poll, last_info, attempt, elapsed) == false then
+      return shown(client, Error.cancelled("the wait was cancelled by on_poll",
+                                           { info = last_info, attempts = attempt }))
     end
-    local left = deadline - o.now()
-    if left <= 0 then
-      return nil, Error.new{ name = "WAIT_TIMEOUT", info = last_info, attempts = attempt,
-                             message = ("still not done after %.1f s"):format(elapsed) }
+    if not s:wait(failure) then
+      return shown(client, Error.wait_timeout(last_info, attempt, ("still not done after %.1f s"):format(elapsed)))
     end
-    local jittered = max(floor, delay * (1 + o.jitter * (2 * random() - 1)))
-    o.sleep(min(jittered, left))
-    delay = min(delay * o.factor, o.max_interval)
   end
 end
 

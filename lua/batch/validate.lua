@@ -1,9 +1,10 @@
--- Argument checks shared by the resources. Wrong types raise (programmer errors); wrong values give
--- nil, INVALID_ARGUMENT so that nothing is sent.
+-- Argument checks. A wrong Lua type raises (a programmer error); a value Batch documents as invalid
+-- gives nil and INVALID_ARGUMENT, so that nothing is sent. The route table names these checks by kind
+-- (`validate.kinds`): path parameters and query values are checked by their kind before any request.
 local Error = require "batch.error"
 local is_token = require("batch.core").is_token
 local type, pairs, error, tostring = type, pairs, error, tostring
-local find, format = string.find, string.format
+local find, format, gsub, byte = string.find, string.format, string.gsub, string.byte
 
 local _M = {}
 
@@ -11,11 +12,12 @@ local MAX_TOKEN = 128
 -- Words that are routes next to a token in the 1.1 paths (".../campaigns/list").
 local RESERVED = { list = true, stats = true, create = true, update = true, delete = true }
 
--- Raises unless v has the Lua type `want` (or is nil when optional).
-function _M.arg(fname, name, v, want, optional)
+-- Raises unless v has the Lua type `want` (or is nil when optional). `level` is where the error points:
+-- the caller of the method that called this (3) by default.
+function _M.arg(fname, name, v, want, optional, level)
   if v == nil and optional then return end
   if type(v) ~= want then
-    error(format("%s: %s must be a %s, got %s", fname, name, want, type(v)), 3)
+    error(format("%s: %s must be a %s, got %s", fname, name, want, type(v)), level or 3)
   end
 end
 
@@ -27,35 +29,57 @@ function _M.known(fname, opts, known)
 end
 
 local function invalid(message)
-  return nil, Error.new{ name = "INVALID_ARGUMENT", message = message }
+  return nil, Error.invalid_argument(message)
 end
 _M.invalid = invalid
 
--- Checks a campaign token. Returns true, or nil and an INVALID_ARGUMENT error (the token itself is
--- not echoed when it is long or holds control characters).
-function _M.token(fname, token)
+-- A campaign token or an id of Batch's making: non-empty, [A-Za-z0-9_-], at most 128 characters, not a
+-- route word. The value itself is not echoed when it is long or holds control characters.
+function _M.token(fname, token, what)
   -- the path of every call: one C check, then the checks below only to say what is wrong
   if type(token) == "string" and is_token(token) and #token <= MAX_TOKEN and not RESERVED[token] then return true end
-  _M.arg(fname, "token", token, "string")
-  if token == "" then return invalid(fname .. ": token is empty") end
-  if #token > MAX_TOKEN then return invalid(format("%s: token is longer than %d characters", fname, MAX_TOKEN)) end
+  what = what or "token"
+  _M.arg(fname, what, token, "string", false, 4)
+  if token == "" then return invalid(fname .. ": " .. what .. " is empty") end
+  if #token > MAX_TOKEN then return invalid(format("%s: %s is longer than %d characters", fname, what, MAX_TOKEN)) end
   if find(token, "[^%w_%-]") then
-    return invalid(fname .. ": token may hold only letters, digits, '_' and '-'")
+    return invalid(fname .. ": " .. what .. " may hold only letters, digits, '_' and '-'")
   end
-  if RESERVED[token] then return invalid(format("%s: token '%s' is a route name", fname, token)) end
+  return invalid(format("%s: %s '%s' is a route name", fname, what, token))
+end
+
+-- An export or request id: [A-Za-z0-9_-], 1 to 128 characters.
+function _M.id(fname, id, what)
+  _M.arg(fname, what or "id", id, "string", false, 4)
+  if id == "" or #id > MAX_TOKEN or find(id, "[^%w_%-]") then
+    return invalid(fname .. ": " .. (what or "id") .. " may hold only letters, digits, '_' and '-'")
+  end
   return true
 end
 
--- Checks an optional whole number within [lo, hi]. Returns true or nil, err.
+-- A whole number within [lo, hi] (hi optional), or nil.
 function _M.int_range(fname, name, v, lo, hi)
   if v == nil then return true end
-  _M.arg(fname, name, v, "number")
+  _M.arg(fname, name, v, "number", false, 4)
   if v % 1 ~= 0 or v < lo or (hi and v > hi) then
     if hi then return invalid(format("%s: %s must be a whole number from %d to %d", fname, name, lo, hi)) end
     return invalid(format("%s: %s must be a whole number >= %d", fname, name, lo))
   end
   return true
 end
+
+-- The checks of route parameters and query values, by kind: check(fname, name, value) -> true | nil, err.
+-- Each may raise on a wrong Lua type. nil values are the route's business (required or not).
+_M.kinds = {
+  token = function(fname, name, v) return _M.token(fname, v, name ~= "token" and name or nil) end,
+  id = function(fname, name, v) return _M.id(fname, v, name) end,
+  offset = function(fname, name, v) return _M.int_range(fname, name, v, 0) end,
+  limit = function(fname, name, v) return _M.int_range(fname, name, v, 1, 100) end,
+  boolean = function(fname, name, v) _M.arg(fname, name, v, "boolean", true, 5) return true end,
+  cursor = function(fname, name, v) _M.arg(fname, name, v, "string", true, 5) return true end,
+  string = function(fname, name, v) _M.arg(fname, name, v, "string", true, 5) return true end,
+  fixed = function() return true end, -- a value the resource itself chose
+}
 
 -- Per-call options every API method takes.
 _M.CALL_OPTIONS = { deadline = true, timeout = true }
@@ -80,6 +104,19 @@ end
 -- The absolute deadline (on client.now's clock) of a call's options, or nil.
 function _M.deadline(client, opts)
   if opts and opts.deadline then return client.now() + opts.deadline end
+end
+
+-- A whole number of at most `max` (raises on another type): the concurrency of a parallel call.
+function _M.concurrency(fname, v, max)
+  if type(v) ~= "number" or v % 1 ~= 0 or v < 1 or v > max then
+    error(fname .. ": concurrency must be a whole number from 1 to " .. max, 3)
+  end
+  return v
+end
+
+-- Percent-encodes a path segment or a query value (RFC 3986 unreserved characters stay as they are).
+function _M.escape(s)
+  return (gsub(s, "[^%w%-%._~]", function(c) return format("%%%02X", byte(c)) end))
 end
 
 return _M

@@ -1,11 +1,11 @@
--- Iterators over downloaded export files: CSV rows (1.0) and JSON records (2.x). The file is downloaded
--- first (to a temporary file unless the caller keeps it), then read in chunks, so memory stays flat.
--- A failure yields `false, err` once and ends the loop; the temporary file is removed when the loop
--- ends, fails, or (Lua 5.4) breaks.
+-- Iterators over downloaded export files: CSV rows (1.0) and JSON records (2.x). The files are downloaded
+-- first (to private temporary files unless the caller keeps the CSV), then read in chunks, so memory
+-- stays flat. A failure yields `false, err` once and ends the loop; the temporary files are removed when
+-- the loop ends, fails, or (Lua 5.4) breaks, and when the iterator is collected.
 local Error = require "batch.error"
 local json = require "batch.json"
 
-local open, remove, tmpname = io.open, os.remove, os.tmpname
+local open, remove = io.open, os.remove
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
 local setmetatable, getmetatable, ipairs, tostring, type = setmetatable, getmetatable, ipairs, tostring, type
 local io_type = io.type
@@ -40,21 +40,13 @@ local function closer(state)
   return guard
 end
 
-local function invalid(message)
-  return Error.new{ name = "INVALID_RESPONSE", message = message }
-end
+local invalid = Error.response
 
--- A temporary path, remembered for cleanup.
-local function temp(state)
-  local p = tmpname()
-  state.temps[#state.temps + 1] = p
-  return p
-end
-
--- rows.csv(fetch, keep_path): fetch(path) downloads the CSV to path ({...} or nil, err).
+-- rows.csv(fetch): fetch() downloads the CSV ({ path, temporary = true|nil } or nil, err); a temporary
+-- file is removed when the loop ends.
 -- The C splitter builds the rows themselves (tables keyed by the header) a chunk at a time; the iterator
 -- hands them out one by one with no coroutine switch and no per-field Lua work (the hot loop of exports:rows).
-function _M.csv(fetch, keep_path)
+function _M.csv(fetch)
   local core = require "batch.core"
   local state = { temps = {} }
   local f, parser, batch, i, n, last
@@ -73,10 +65,10 @@ function _M.csv(fetch, keep_path)
     if over then return nil end
     if not started then
       started = true
-      local path = keep_path or temp(state)
-      local ok, err = fetch(path)
-      f = ok and open(path, "rb")
-      if not f then return fail(err or Error.new{ name = "IO_ERROR", message = "cannot read " .. path }) end
+      local got, err = fetch()
+      if got and got.temporary then state.temps[#state.temps + 1] = got.path end
+      f = got and open(got.path, "rb")
+      if not f then return fail(err or Error.io("cannot read " .. got.path)) end
       state.file = f
       parser = core.csv_new(";", true)
     end
@@ -127,15 +119,18 @@ local function each_record(f, path)
   return true
 end
 
--- rows.records(parts, fetch_part, keep_dir): parts is an array; fetch_part(part, path) downloads one.
-function _M.records(parts, fetch_part)
+-- rows.records(fetch_all): fetch_all() downloads every part (an array of { path }, private temporary
+-- files, or nil, err); the records of each part are read in turn, and each file removed once read.
+function _M.records(fetch_all)
   local state = { temps = {} }
   local iter = coroutine_wrap(function()
-    for _, part in ipairs(parts) do
-      local path = temp(state)
-      local ok, err = fetch_part(part, path)
-      if not ok then state.cleanup() coroutine_yield(false, err) return end
+    local files, err = fetch_all()
+    if not files then state.cleanup() coroutine_yield(false, err) return end
+    for _, file in ipairs(files) do state.temps[#state.temps + 1] = file.path end
+    for _, file in ipairs(files) do
+      local path = file.path
       local f = open(path, "rb")
+      if not f then state.cleanup() coroutine_yield(false, Error.io("cannot read " .. path)) return end
       state.file = f
       local done, rerr = each_record(f, path)
       f:close()

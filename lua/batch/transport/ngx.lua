@@ -8,10 +8,12 @@
 --     https URLs whose host is an IP address (nginx cannot match an IP against a certificate).
 -- Host names are resolved once a minute per worker in the thread pool (batch.ngx_names: getaddrinfo, so
 -- /etc/hosts counts and no `resolver` directive is needed); without the thread pool, nginx's `resolver`.
-local ngx_socket = require "batch.ngx_socket"
-local ngx_names = require "batch.ngx_names"
+-- request_many runs the requests on light threads (ngx.thread.spawn), each yielding while it waits.
+local ngx_socket = require "batch.transport.ngx_socket"
+local ngx_names = require "batch.transport.ngx_names"
 
-local type, tostring, error, min, max, find = type, tostring, error, math.min, math.max, string.find
+local type, tostring, error, ipairs, min, max, find = type, tostring, error, ipairs, math.min, math.max, string.find
+local WORKER = "batch.transport.ngx_worker"
 
 local _M = {}
 
@@ -28,7 +30,7 @@ local function phase_error(phase)
   local where = phase == "ssl_cert" and "ssl_certificate_by_lua*" or tostring(phase) .. "_by_lua*"
   local hint = (phase == "init_worker" or phase == "log" or phase == "header_filter" or phase == "body_filter")
                and " (from " .. where .. ", start an ngx.timer.at(0, ...) that makes the call)" or ""
-  return { name = "INVALID_ARGUMENT", sent = false,
+  return { kind = "invalid", sent = false,
            message = "the ngx transport cannot run in " .. where .. ": it works in " .. PHASE_LIST .. hint }
 end
 _M.phase_error = phase_error
@@ -43,17 +45,46 @@ local function wake_one()
 end
 
 local function no_pool_error(pool)
-  return { name = "INVALID_ARGUMENT", sent = false, no_pool = true,
+  return { kind = "invalid", sent = false, no_pool = true,
            message = "nginx has no thread pool '" .. pool .. "': add `thread_pool " .. pool
                      .. " threads=32;` to the main context of nginx.conf" }
 end
 
-function _M.new(opts)
+-- Runs fn(i) for i = 1..n on at most `concurrency` light threads of the current request or timer.
+-- Returns false, having run nothing, where light threads cannot run (a phase that cannot yield).
+local function on_light_threads(ngx, n, concurrency, fn)
+  if not PHASES[ngx.get_phase()] then return false end
+  local next_i = 1
+  local function worker()
+    while next_i <= n do
+      local i = next_i
+      next_i = i + 1
+      fn(i)
+    end
+  end
+  local threads = {}
+  for k = 1, min(concurrency, n) do
+    local t = ngx.thread.spawn(worker)
+    if not t then break end
+    threads[k] = t
+  end
+  if #threads == 0 then return false end
+  local raised
+  for _, t in ipairs(threads) do
+    local ok, why = ngx.thread.wait(t)
+    if not ok and raised == nil then raised = why end
+  end
+  if raised ~= nil then error(raised, 0) end -- a callback raised in a thread: raise it here
+  return true
+end
+
+function _M.new(_, opts)
   local ngx = rawget(_G, "ngx")
   if type(ngx) ~= "table" or type(ngx.socket) ~= "table" or type(ngx.run_worker_thread) ~= "function" then
     error("batch.new: transport 'ngx' needs nginx with lua-nginx-module 0.10.21+ (ngx.run_worker_thread)", 0)
   end
   local run, get_phase, now, sleep = ngx.run_worker_thread, ngx.get_phase, ngx.now, ngx.sleep
+  if type(ngx.thread) ~= "table" then error("batch.new: transport 'ngx' needs ngx.thread (lua-nginx-module)", 0) end
   local pool = opts.thread_pool or "batch"
   local handle_opts = {
     user_agent = opts.user_agent, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
@@ -79,21 +110,21 @@ function _M.new(opts)
   -- Returns true and fn's results, or false and the error fields.
   local function in_thread(deadline, fn, a, b, cut)
     local function timed_out()
-      return false, { name = "TIMEOUT", sent = false,
+      return false, { kind = "timeout", sent = false,
                       message = "no Lua VM of nginx's worker-thread pool came free in time "
                                 .. "(lua_worker_thread_vm_pool_size)" }
     end
     if deadline and deadline - now() <= 0 then return timed_out() end
     while true do
       if cut and deadline then cut.timeout = max(0.001, deadline - now()) end
-      local ok, r1, r2, r3 = run(pool, "batch.ngx_worker", fn, a, b)
+      local ok, r1, r2, r3 = run(pool, WORKER, fn, a, b)
       if ok then
         wake_one() -- only a call that ran gave a VM back: waking on a failure would spin the waiters
         return true, r1, r2, r3
       end
       if find(tostring(r1), "^thread.pool.* not found") then return false, no_pool_error(pool) end
       if r1 ~= NO_VM then
-        return false, { name = "NETWORK_ERROR", sent = false,
+        return false, { kind = "network", sent = false,
                         message = "nginx thread pool '" .. pool .. "': " .. tostring(r1) }
       end
       ngx.update_time()
@@ -103,7 +134,10 @@ function _M.new(opts)
     end
   end
 
+  -- The request in the thread pool. Its deadline goes with it (ngx.now()'s clock, the epoch): the pool
+  -- thread computes the timeout when it starts, however long the task waited in nginx's queue.
   local function in_threads(req, deadline)
+    req.deadline_at = deadline
     local ok, res, err, raised = in_thread(deadline, "request", handle_opts, req, req)
     if not ok then return nil, res end
     if raised then error(raised, 0) end
@@ -119,7 +153,7 @@ function _M.new(opts)
       if addresses.no_pool then return { host } end
       return nil, addresses
     end
-    if not addresses then return nil, { name = "NETWORK_ERROR", sent = false, message = err } end
+    if not addresses then return nil, { kind = "network", sent = false, message = err } end
     return addresses
   end
 
@@ -148,7 +182,7 @@ function _M.new(opts)
     return t, path
   end
 
-  return function(req)
+  local function request(req)
     local phase = get_phase()
     if not PHASES[phase] then return nil, phase_error(phase) end
     -- ngx.now() is the time of this turn of the event loop: the deadline starts at most that early
@@ -156,16 +190,16 @@ function _M.new(opts)
     local deadline = now() + (timed and req.timeout or ngx_socket.NO_LIMIT)
     local t, path
     if not (threads_only or req.sink) then t, path = origin_of(req.url) end
-    if t == false then return nil, { name = "INVALID_ARGUMENT", sent = false, message = path } end
+    if t == false then return nil, { kind = "invalid", sent = false, message = path } end
     if not t then return in_threads(req, timed and deadline or nil) end
     local addresses, err = addresses_of(t.host, deadline)
     if not addresses then return nil, err end
     local res
     for i = 1, #addresses do -- the next address when one refuses the connection
       res, err = exchange(req, t, addresses[i], path, deadline)
-      if res or err.name ~= "NETWORK_ERROR" or err.sent ~= false then break end
+      if res or err.kind ~= "network" or err.sent ~= false then break end
     end
-    if not res and err.sent == false and (err.name == "NETWORK_ERROR" or err.name == "TIMEOUT") then
+    if not res and err.sent == false and (err.kind == "network" or err.kind == "timeout") then
       if addresses[1] ~= t.host then
         ngx_names.forget(t.host) -- it may have moved: resolve again next time
       elseif find(err.message, "no resolver defined", 1, true) then
@@ -175,6 +209,33 @@ function _M.new(opts)
     end
     return res, err
   end
+
+  local t = { parallel = true, decodes = false, request = request }
+
+  -- Every request on light threads (at most `concurrency` at once), each yielding while it waits; one
+  -- after the other in a phase where light threads cannot run. Progress is reported as each one ends.
+  function t.request_many(reqs, o)
+    local results, failures, bytes, cancelled = {}, {}, 0, false
+    local on_progress = o and o.on_progress
+    local function one(i)
+      if cancelled then
+        failures[i] = { kind = "cancelled", sent = false, message = "cancelled" }
+        return
+      end
+      local res, err = request(reqs[i])
+      results[i], failures[i] = res, err
+      if res and res.bytes then bytes = bytes + res.bytes end
+      if on_progress and on_progress(bytes) == false then cancelled = true end
+    end
+    if not on_light_threads(ngx, #reqs, o and o.concurrency or 16, one) then
+      for i = 1, #reqs do one(i) end
+    end
+    if cancelled then return nil end
+    return results, failures
+  end
+
+  function t.close() end
+  return t
 end
 
 return _M

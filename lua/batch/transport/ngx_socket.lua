@@ -18,7 +18,8 @@ local max, min = math.max, math.min
 local _M = {}
 
 local POOL_SIZE = 64           -- idle keep-alive connections kept per worker and pool
-local MAX_HEAD = 64 * 1024     -- the C core's limit on a response's header block
+local MAX_HEAD = 64 * 1024     -- a response's header block, as the C core limits it
+local MAX_HEADERS = 1000       -- header lines of a response, as the C core limits them
 local MAX_LINE = 4096          -- a chunk-size line
 local MAX_INTERIM = 5          -- 1xx answers before the real one
 local READ_SIZE = 65536        -- at most this much per receive
@@ -68,8 +69,8 @@ function _M.is_ip(host)
   return find(host, "^%d+%.%d+%.%d+%.%d+$") ~= nil or find(host, "^%[") ~= nil
 end
 
-local function fail(name, sent, message)
-  return nil, { name = name, sent = sent, message = message }
+local function fail(kind, sent, message)
+  return nil, { kind = kind, sent = sent, message = message }
 end
 
 -- The request's bytes: a list of what to pass to sock:send in turn (one table of pieces, or the head and
@@ -105,11 +106,11 @@ end
 
 -- The error fields of a response that breaks HTTP/1.1, and of one over a size limit.
 local function malformed(url, what)
-  return { name = "NETWORK_ERROR", sent = true, message = what .. " in the response of " .. url }
+  return { kind = "network", sent = true, message = what .. " in the response of " .. url }
 end
 
 local function too_large(url, limit)
-  return { name = "RESPONSE_TOO_LARGE", sent = true,
+  return { kind = "too_large", sent = true,
            message = "the response of " .. url .. " is larger than " .. limit .. " bytes" }
 end
 
@@ -129,9 +130,9 @@ function Reader:fill(want)
   if not data then
     self.closed = err == "closed"
     if err == "timeout" then
-      return false, { name = "TIMEOUT", sent = true, message = self.url .. " did not answer in time" }
+      return false, { kind = "timeout", sent = true, message = self.url .. " did not answer in time" }
     end
-    return false, { name = "NETWORK_ERROR", sent = true,
+    return false, { kind = "network", sent = true,
                     message = "reading the response of " .. self.url .. ": " .. tostring(err) }
   end
   self.got = true
@@ -219,12 +220,15 @@ function Reader:to_close(limit)
   end
 end
 
--- status, headers (lower-case names, repeats joined with ", ") of a header block; nil if malformed.
+-- status, headers (lower-case names, repeats joined with ", ") of a header block; nil if malformed,
+-- false when it has more than MAX_HEADERS lines.
 local function parse_head(head)
   local status = tonumber(match(head, "^HTTP/1%.[01] (%d%d%d)"))
   if not status or find(head, "%z") then return nil end
-  local headers = {}
+  local headers, count = {}, 0
   for name, value in gmatch(head, "\r\n([^:\r\n]+):[ \t]*([^\r\n]*)") do
+    count = count + 1
+    if count > MAX_HEADERS then return false end
     name = lower(name)
     if find(value, "[ \t]$") then value = match(value, "^(.-)[ \t]*$") end
     local old = headers[name]
@@ -295,6 +299,10 @@ function _M.read_response(r, req, limit)
     head, err = r:until_sep("\r\n\r\n", MAX_HEAD)
     if not head then return nil, err or too_large(r.url, MAX_HEAD) end
     status, headers = parse_head(head)
+    if status == false then
+      return nil, { kind = "too_large", sent = true,
+                    message = "the response of " .. r.url .. " has more than " .. MAX_HEADERS .. " header lines" }
+    end
     if not status then return nil, malformed(r.url, "a malformed status line or header") end
     if status >= 200 then break end
   end
@@ -322,14 +330,14 @@ function _M.new(opts, ngx)
   local function connect(t, address, fresh, deadline, connect_timeout)
     local url = t.url
     local left = deadline - now()
-    if left <= 0 then return fail("TIMEOUT", false, "no time left to connect to " .. url) end
+    if left <= 0 then return fail("timeout", false, "no time left to connect to " .. url) end
     local connected_by = now() + min(connect_timeout, left) -- the TCP and TLS handshakes, as libcurl
     local sock = tcp()
     sock:settimeout(max(1, (connected_by - now()) * 1000))
     local ok, err = sock:connect(address, t.port, pool_options(verify, url, fresh))
     if not ok then
-      if err == "timeout" then return fail("TIMEOUT", false, "connecting to " .. url .. " timed out") end
-      return fail("NETWORK_ERROR", false, "connecting to " .. url .. ": " .. tostring(err))
+      if err == "timeout" then return fail("timeout", false, "connecting to " .. url .. " timed out") end
+      return fail("network", false, "connecting to " .. url .. ": " .. tostring(err))
     end
     local reused = sock:getreusedtimes() > 0
     if t.scheme == "https" and not reused then
@@ -342,17 +350,17 @@ function _M.new(opts, ngx)
       if not (called and session) then
         sock:close()
         if not called or not why then
-          return fail("TLS_ERROR", false, "TLS handshake with " .. url .. " failed: the certificate was "
+          return fail("tls", false, "TLS handshake with " .. url .. " failed: the certificate was "
                       .. "refused: its CA is not in nginx's lua_ssl_trusted_certificate, or it is not valid for "
                       .. tostring(t.server_name) .. " (nginx's error.log says which)")
         end
-        if why == "timeout" then return fail("TIMEOUT", false, "TLS handshake with " .. url .. " timed out") end
+        if why == "timeout" then return fail("timeout", false, "TLS handshake with " .. url .. " timed out") end
         local hint = ""
         if verify and not find(tostring(why), "mismatch", 1, true) then
           hint = " (inside nginx, certificates are checked against lua_ssl_trusted_certificate: set it to "
                  .. "your CA bundle, e.g. /etc/ssl/certs/ca-certificates.crt)"
         end
-        return fail("TLS_ERROR", false, "TLS handshake with " .. url .. " failed: " .. tostring(why) .. hint)
+        return fail("tls", false, "TLS handshake with " .. url .. " failed: " .. tostring(why) .. hint)
       end
     end
     return sock, reused
@@ -374,15 +382,15 @@ function _M.new(opts, ngx)
     end
     if not ok then
       sock:close()
-      if err == "timeout" then return fail("TIMEOUT", true, "sending to " .. url .. " timed out") end
-      local _, e = fail("NETWORK_ERROR", true, "sending to " .. url .. ": " .. tostring(err))
+      if err == "timeout" then return fail("timeout", true, "sending to " .. url .. " timed out") end
+      local _, e = fail("network", true, "sending to " .. url .. ": " .. tostring(err))
       return nil, e, reused
     end
     local r = setmetatable({ sock = sock, buf = "", pos = 1, deadline = deadline, now = now, url = url }, Reader)
     local status, headers, body, keep = read_response(r, req, max_body)
     if not status then
       sock:close()
-      return nil, headers, reused and not r.got and headers.name == "NETWORK_ERROR"
+      return nil, headers, reused and not r.got and headers.kind == "network"
     end
     if fresh or not keep then
       sock:close()
@@ -394,7 +402,7 @@ function _M.new(opts, ngx)
 
   return function(req, t, address, path, deadline)
     local pieces, perr = request_pieces(req, t.authority, path, user_agent)
-    if not pieces then return fail("INVALID_ARGUMENT", false, perr) end
+    if not pieces then return fail("invalid", false, perr) end
     deadline = deadline or now() + (req.timeout and req.timeout > 0 and req.timeout or NO_LIMIT)
     local fresh = not (req.method == "GET" or req.method == "HEAD")
     local res, err, stale = exchange_once(req, t, address, pieces, fresh, deadline)

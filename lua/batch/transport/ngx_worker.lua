@@ -5,7 +5,9 @@
 -- distinct set of handle options.
 local core = require "batch.core"
 
-local pcall, tostring, concat = pcall, tostring, table.concat
+local pcall, tostring, concat, min = pcall, tostring, table.concat, math.min
+-- the epoch clock ngx.now() also reads (a request's deadline_at is on it)
+local wall = core.time or os.time
 
 local handles = {}
 
@@ -21,6 +23,17 @@ end
 -- res and err are plain tables (they are copied from this VM to the worker's). A Lua error (a programmer
 -- error the C core raises) comes back as its message in the third value, for the caller to raise again.
 function _M.request(handle_opts, req)
+  local at = req.deadline_at
+  if at then -- the time left now that a pool thread runs it (it may have waited in nginx's queue)
+    local left = at - wall()
+    if left <= 0 then
+      return nil, { kind = "timeout", sent = false,
+                    message = "the deadline passed while the request waited for a thread of nginx's pool" }
+    end
+    req.timeout = left
+    req.connect_timeout = min(req.connect_timeout or left, left)
+    req.deadline_at = nil
+  end
   local k = key_of(handle_opts)
   local h = handles[k]
   if not h then

@@ -1,0 +1,278 @@
+-- The attempt engine: the one place that sends attempts, counts them, waits between them and decides
+-- when to stop. Every request of the client goes through run(): a single API call, get_many's calls,
+-- a download, the parts of a 2.x export. What differs between them is given by the job:
+--   job = {
+--     method, url,          what is sent (url is redacted before it is shown)
+--     shown,                the URL as events and errors show it (default: url, keys redacted)
+--     write,                a write (default: the method is not GET or HEAD): the write rule applies
+--     deadline,             absolute, on client.now's clock (nil: none)
+--     timeout,              seconds per attempt (default: the client's)
+--     retries,              tries after the first (default: the client's max_retries)
+--     event,                "response" (default) or "download": the type of the event after each attempt
+--     request(job, timeout) -> req | nil, fields  the attempt's request, its timeout cut to the deadline
+--                                                  (nil and fields: the job ends with them, unsent)
+--     classify(job, res) -> value | nil, fields   what an HTTP answer means (fields.again: try again now,
+--                                                  without backoff, e.g. once a stale link was renewed;
+--                                                  a batch.Error instead of fields ends the job with it)
+--     failed(job)           (optional) called once when the job ends without a value
+--   }
+-- After run, job.value holds the result, or job.err a batch.Error.
+-- The policy (what is retried, how long to wait) is batch.engine.policy's; the schedule of the polling
+-- helper and the queue's pauses come from here too (schedule, retry_at), so nothing else sleeps.
+local Error = require "batch.error"
+local policy = require "batch.engine.policy"
+local redact = require "batch.redact"
+local callback = require "batch.callback"
+
+local ipairs, setmetatable, min, max, time = ipairs, setmetatable, math.min, math.max, os.time
+local random = math.random
+
+local _M = { policy = policy }
+
+local function emit(client, ev)
+  callback.call("on_event", client.opts.on_event, ev)
+end
+_M.emit = emit
+
+-- Sleeps s seconds on the client's clock (the only sleep of the client).
+local function wait(client, s)
+  if s > 0 then client.sleep(s) end
+end
+_M.wait = wait
+
+local function shown(client, job)
+  local s = job.shown
+  if not s then
+    s = redact.text(client, job.url)
+    job.shown = s
+  end
+  return s
+end
+
+-- The request of the job's next attempt, or nil when its deadline has passed.
+local function next_request(client, job)
+  local o = client.opts
+  local timeout = job.timeout or o.timeout
+  local deadline = job.deadline
+  if deadline then
+    local left = deadline - client.now()
+    if left <= 0 then return nil end
+    timeout = timeout > 0 and min(timeout, left) or left
+  end
+  return job.request(job, timeout)
+end
+
+-- The error fields of an attempt's outcome: the transport's failure, or the job's reading of the answer.
+-- Returns the value, or nil and the fields.
+local function outcome(client, job, res, failure)
+  if not res then
+    local e = Error.failure(failure)
+    e.message = redact.text(client, e.message)
+    return nil, e
+  end
+  local value, e = job.classify(job, res)
+  if value == nil and e.status and e.retry_after == nil then
+    local headers = res.headers
+    e.retry_after = policy.parse_retry_after(headers and headers["retry-after"], time())
+  end
+  return value, e
+end
+
+-- Ends a job that will not be tried again: the batch.Error of its last attempt.
+local function fail(client, job, e)
+  if Error.is_error(e) then -- an error that ended something the job depends on (a link it renewed)
+    job.err = e
+    if job.failed then job.failed(job) end
+    return
+  end
+  e.method, e.url, e.attempts = job.method, shown(client, job), job.attempts
+  e.retryable = policy.retryable(job.write, e)
+  e.message = redact.text(client, e.message)
+  if e.body then e.body = redact.cut(client, e.body, 4096) end
+  if e.headers then e.headers = redact.headers(client, e.headers) end
+  job.err = Error.final_error(e)
+  if job.failed then job.failed(job) end
+end
+
+-- Reports attempt n of job (on_event "request"); returns the start time, or nil without on_event.
+local function announce(client, job, req)
+  if not client.opts.on_event then return nil end
+  emit(client, { type = "request", method = job.method, url = shown(client, job), attempt = job.attempts,
+                 headers = redact.request_headers(client, req.headers) })
+  return client.now()
+end
+
+local function report(client, job, res, failure, started)
+  local ev = { type = job.event or "response", method = job.method, url = shown(client, job),
+               attempt = job.attempts, elapsed = client.now() - started }
+  if res then
+    ev.status, ev.bytes = res.status, res.bytes
+    if res.headers then
+      ev.headers = redact.headers(client, res.headers)
+      ev.request_id = res.headers["x-request-id"] or res.headers["x-batch-request-id"]
+    end
+  else
+    ev.error = Error.failure(failure).name
+  end
+  emit(client, ev)
+end
+
+-- Decides what comes after a failed attempt: the time of the next one (no later than the deadline), or
+-- nil when the job ends. Emits the "retry" event.
+local function reschedule(client, job, e, now)
+  if Error.is_error(e) then return nil end
+  if e.again then return now, 0 end
+  if job.attempts >= (job.retries or client.opts.max_retries) + 1 then return nil end
+  if not policy.retryable(job.write, e, job.resend) then return nil end
+  local delay = policy.delay(job.attempts, e)
+  if job.deadline and now + delay >= job.deadline then return nil end
+  if client.opts.on_event then
+    emit(client, { type = "retry", method = job.method, url = shown(client, job), attempt = job.attempts,
+                   delay = delay, status = e.status, error = e.name })
+  end
+  return now + delay, delay
+end
+
+-- Runs jobs to their end: each gets a value or an error. opts.concurrency bounds the transfers in flight;
+-- opts.on_progress(bytes, total) sees the body bytes of the round in flight (false cancels every transfer: the
+-- jobs still running end with CANCELLED). Failed attempts whose retry is due at the same time go
+-- together in the next round.
+function _M.run(client, jobs, opts)
+  local transport = client.transport
+  local sequential = not transport.parallel
+  local concurrency = opts and opts.concurrency or 16
+  local on_progress = opts and opts.on_progress
+  local pending = {}
+  for i = 1, #jobs do
+    local job = jobs[i]
+    job.attempts = 0
+    if job.write == nil then job.write = policy.is_write(job.method) end
+    pending[i] = job
+  end
+  local last = {} -- job -> error fields of its last failed attempt
+  local next_at = {} -- job -> when its next attempt is due
+  local delay_of, base_of = {}, {} -- job -> its backoff delay, and when it was decided
+  -- `now` moves on by the clock after each round, and to the time waited for after each wait (an
+  -- injected sleep need not move the clock)
+  local now = client.now()
+  while #pending > 0 do
+    local due, reqs, starts, soonest, first = {}, {}, {}, nil, nil
+    local still = {}
+    for _, job in ipairs(pending) do
+      local at = next_at[job]
+      if at and at > now then
+        still[#still + 1] = job
+        if not soonest or at < soonest then soonest, first = at, job end
+      elseif sequential and #due > 0 then
+        still[#still + 1] = job -- one at a time: its request is made (and its timeout cut) when it goes
+      else
+        local req, e = next_request(client, job)
+        if req then
+          job.attempts = job.attempts + 1
+          due[#due + 1], reqs[#reqs + 1] = job, req
+          starts[#due] = announce(client, job, req)
+        else
+          fail(client, job, e or last[job] or Error.deadline())
+        end
+      end
+    end
+    if #due == 0 then
+      if soonest then
+        wait(client, base_of[first] - now + delay_of[first]) -- as scheduled: the delay itself, usually
+        now = max(client.now(), soonest)
+      end
+    else
+      local results, failures
+      if #due == 1 and not on_progress then
+        local res, failure = transport.request(reqs[1])
+        results, failures = { res }, { failure }
+      else
+        results, failures = transport.request_many(reqs, { concurrency = concurrency, on_progress = on_progress })
+      end
+      if not results then -- cancelled by on_progress
+        for _, job in ipairs(due) do
+          fail(client, job, Error.cancelled_fields("the transfer was cancelled by on_progress"))
+        end
+        for _, job in ipairs(still) do
+          fail(client, job, Error.cancelled_fields("the transfer was cancelled by on_progress"))
+        end
+        return jobs
+      end
+      now = client.now()
+      for k, job in ipairs(due) do
+        local res, failure = results[k], failures[k]
+        if starts[k] then report(client, job, res, failure, starts[k]) end
+        local value, e = outcome(client, job, res, failure)
+        if value ~= nil then
+          job.value = value
+        else
+          local at, delay = reschedule(client, job, e, now)
+          if at then
+            last[job], next_at[job], delay_of[job], base_of[job] = e, at, delay, now
+            still[#still + 1] = job
+          else
+            fail(client, job, e)
+          end
+        end
+      end
+    end
+    pending = still
+  end
+  return jobs
+end
+
+-- One job: its value, or nil and its batch.Error.
+function _M.call(client, job)
+  _M.run(client, { job })
+  if job.value ~= nil then return job.value end
+  return nil, job.err
+end
+
+------------------------------------------------------------------------------------------------------
+-- Schedules for what is not a request: the polls of a wait, the pauses of the queue
+------------------------------------------------------------------------------------------------------
+
+-- The time (on `now`'s clock) a failed attempt `attempt` may be followed by another, or nil when the
+-- policy gives up on it (writes resent only with `resend`). For the queue, which keeps its own timers.
+function _M.retry_at(e, attempt, now, write, resend)
+  if not policy.retryable(write, e, resend) then return nil end
+  return now + policy.delay(attempt, e)
+end
+
+-- The pause a route takes after a 429 (at least 5 s, or Retry-After when it says more).
+_M.pause_after = policy.floor
+
+local Schedule = {}
+Schedule.__index = Schedule
+
+-- A poll schedule: opts = { now, sleep, timeout, interval, factor, max_interval, jitter }. Delays grow
+-- by `factor` from `interval` up to `max_interval`, jittered by +-jitter; one deadline for all polls.
+function _M.schedule(opts)
+  local start = opts.now()
+  return setmetatable({ o = opts, start = start, deadline = start + opts.timeout, delay = opts.interval,
+                        attempt = 0 }, Schedule)
+end
+
+-- Starts the next poll; returns its number.
+function Schedule:begin()
+  self.attempt = self.attempt + 1
+  return self.attempt
+end
+
+function Schedule:elapsed() return self.o.now() - self.start end
+function Schedule:left() return self.deadline - self.o.now() end
+
+-- Sleeps until the next poll, after a poll that failed with retryable error fields e (or nil); returns
+-- false without sleeping when the deadline has passed.
+function Schedule:wait(e)
+  local o = self.o
+  local left = self.deadline - o.now()
+  if left <= 0 then return false end
+  local floor = e and policy.floor(e) or 0
+  local jittered = max(floor, self.delay * (1 + o.jitter * (2 * random() - 1)))
+  o.sleep(min(jittered, left))
+  self.delay = min(self.delay * o.factor, o.max_interval)
+  return true
+end
+
+return _M

@@ -1,0 +1,193 @@
+-- client.exports: the Export API 1.0, CSV exports of a push or in-app campaign's events or ids
+-- (batch-api.md §3), over batch.routes.exports; downloads through batch.files.fetch.
+local Error = require "batch.error"
+local api = require "batch.api"
+local routes = require "batch.routes"
+local validate = require "batch.validate"
+local poll = require "batch.poll"
+local redact = require "batch.redact"
+local fetch = require "batch.files.fetch"
+local rows = require "batch.files.rows"
+
+local setmetatable, type, ipairs, error, tostring, tonumber = setmetatable, type, ipairs, error, tostring, tonumber
+local find, match, format = string.find, string.match, string.format
+local call_opts, deadline_of = validate.call_opts, validate.deadline
+
+local R = {
+  create = routes.get("exports.create"), get = routes.get("exports.get"),
+  list = routes.get("exports.list"), link = routes.get("exports.link"),
+}
+
+local Exports = {}
+Exports.__index = Exports
+
+local CREATE_FIELDS = { campaign = true, inapp_campaign = true, kind = true, from = true, to = true,
+                        events = true, ids = true, deadline = true, timeout = true }
+local DOWNLOAD_OPTIONS = { on_progress = true, deadline = true, timeout = true }
+local ROWS_OPTIONS = { on_progress = true, deadline = true, timeout = true, path = true }
+local LINK_TTL = 20 * 60  -- Batch: "The link to the csv file will expire after 20 minutes"
+
+-- "now" or a UTC date "YYYY-MM-DDTHH:MM:SS" (batch-api.md §3.1).
+local function check_date(fname, name, v)
+  validate.arg(fname, name, v, "string", false, 4)
+  if v == "now" or find(v, "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$") then return true end
+  return validate.invalid(format("%s: %s must be 'now' or a UTC date like 2019-08-14T22:00:00", fname, name))
+end
+
+local function check_names(fname, name, v)
+  validate.arg(fname, name, v, "table", false, 4)
+  if #v == 0 then return validate.invalid(fname .. ": " .. name .. " must be a non-empty array of strings") end
+  for i, s in ipairs(v) do
+    if type(s) ~= "string" or s == "" then
+      return validate.invalid(format("%s: %s[%d] must be a non-empty string", fname, name, i))
+    end
+  end
+  return true
+end
+
+-- client.exports:create{campaign=TOKEN | inapp_campaign=TOKEN, kind="events"|"ids", from, to, events, ids}
+-- --> request info (with .id, read from `id` or `token`), or nil, err
+function Exports:create(spec)
+  local fname = "exports:create"
+  validate.arg(fname, "spec", spec, "table")
+  call_opts(fname, spec, CREATE_FIELDS)
+  local kind = spec.kind
+  validate.arg(fname, "kind", kind, "string")
+  local segment, token
+  if spec.campaign ~= nil and spec.inapp_campaign ~= nil then
+    return validate.invalid(fname .. ": give campaign or inapp_campaign, not both")
+  elseif spec.campaign ~= nil then
+    segment, token = "campaign", spec.campaign
+    if kind ~= "events" and kind ~= "ids" then return validate.invalid(fname .. ": kind must be 'events' or 'ids'") end
+  elseif spec.inapp_campaign ~= nil then
+    segment, token = "inapp-campaign", spec.inapp_campaign
+    if kind ~= "events" then return validate.invalid(fname .. ": in-app campaigns export only kind 'events'") end
+  else
+    error(fname .. ": campaign or inapp_campaign is required", 2)
+  end
+  local ok, err = validate.token(fname, token)
+  if ok then ok, err = check_date(fname, "from", spec.from) end
+  if ok then ok, err = check_date(fname, "to", spec.to) end
+  if ok then ok, err = check_names(fname, "events", spec.events) end
+  if ok then ok, err = check_names(fname, "ids", spec.ids) end
+  if not ok then return nil, err end
+  local body = { from = spec.from, to = spec.to, events = spec.events, ids = spec.ids }
+  return api.request(self.client, R.create, { segment = segment, token = token, kind = kind, body = body }, spec)
+end
+
+-- The request id of an id or an info table; raises on anything else.
+local function id_of(fname, x)
+  if type(x) == "table" then x = x.id end
+  if type(x) ~= "string" then error(fname .. ": expects an export id or the info table create/get gave", 3) end
+  return x
+end
+
+-- client.exports:get(id [, opts]) --> request info, or nil, err
+function Exports:get(id_or_info, opts)
+  call_opts("exports:get", opts)
+  return api.request(self.client, R.get, { id = id_of("exports:get", id_or_info) }, opts)
+end
+
+-- client.exports:list([opts]) --> array of request infos, or nil, err
+function Exports:list(opts)
+  call_opts("exports:list", opts)
+  return api.request(self.client, R.list, {}, opts)
+end
+
+-- client.exports:wait(id_or_info, opts) --> final info (SUCCESS), or nil, err (EXPORT_FAILED,
+-- EXPORT_EXPIRED, WAIT_TIMEOUT, CANCELLED, or a non-retryable API error). opts are batch.poll's.
+function Exports:wait(id_or_info, opts)
+  local id = id_of("exports:wait", id_or_info)
+  local ok, err = validate.id("exports:wait", id)
+  if not ok then return nil, err end
+  local client = self.client
+  return poll.poll(function(remaining)
+    local info, gerr = self:get(id, { deadline = remaining })
+    if not info then return nil, gerr end
+    if info.status == "SUCCESS" then return true, info end
+    -- an info holds the API key in `uri` and `file_url`: what an error carries is redacted
+    if info.status == "ERROR" then
+      return nil, Error.export_failed(redact.tree(client, info), redact.text(client, info.error_msg))
+    end
+    if info.status == "EXPIRED" then return nil, Error.export_expired(redact.tree(client, info)) end
+    return false, info
+  end, opts, client)
+end
+
+-- The info of a finished export: the table given when it has a file_url, else a fresh get.
+local function finished_info(self, fname, id_or_info, opts, deadline)
+  if type(id_or_info) == "table" and id_or_info.file_url then return id_or_info end
+  local info, err = api.request(self.client, R.get, { id = id_of(fname, id_or_info) }, opts, deadline)
+  if not info then return nil, err end
+  if info.status ~= "SUCCESS" or not info.file_url then
+    return nil, Error.invalid_argument(fname .. ": the export is not ready (status " .. tostring(info.status) .. ")",
+                                       { export = redact.tree(self.client, info) })
+  end
+  return info
+end
+
+-- client.exports:download_url(id_or_info [, opts]) --> url, expires_at (Unix time), or nil, err.
+-- Reads the 302 Location; does not follow it.
+function Exports:download_url(id_or_info, opts)
+  local fname = "exports:download_url"
+  id_of(fname, id_or_info)
+  call_opts(fname, opts)
+  local deadline = deadline_of(self.client, opts)
+  local info, err = finished_info(self, fname, id_or_info, opts, deadline)
+  if not info then return nil, err end
+  local url
+  url, err = fetch.link(self.client, R.link, info.file_url, opts, deadline)
+  if not url then return nil, err end
+  local expires = tonumber(match(url, "[?&][Ee]xpires=(%d+)"))
+  return url, expires or (os.time() + LINK_TTL)
+end
+
+-- Downloads the CSV of an export to path (nil: a private temporary file). Returns { path, bytes } or
+-- nil, err. `deadline` bounds the whole download (link requests, attempts, backoff).
+local function download(self, fname, id_or_info, path, opts)
+  local client = self.client
+  local deadline = deadline_of(client, opts)
+  local info, err = finished_info(self, fname, id_or_info, opts, deadline)
+  if not info then return nil, err end
+  local function renew() return fetch.link(client, R.link, info.file_url, opts, deadline) end
+  local url
+  url, err = renew()
+  if not url then return nil, err end
+  local files
+  files, err = fetch.fetch(client, { { url = url, renew = renew, path = path, ext = ".csv" } },
+                           { on_progress = opts and opts.on_progress, timeout = opts and opts.timeout,
+                             deadline = deadline })
+  if not files then return nil, err end
+  return files[1]
+end
+
+-- client.exports:download(id_or_info, path, {on_progress=fn, deadline=s, timeout=s}) --> { path=, bytes= },
+-- or nil, err. path is whole or absent.
+function Exports:download(id_or_info, path, opts)
+  local fname = "exports:download"
+  id_of(fname, id_or_info)
+  validate.arg(fname, "path", path, "string")
+  call_opts(fname, opts, DOWNLOAD_OPTIONS)
+  if path == "" or find(path, "/$") then return validate.invalid(fname .. ": path must name a file") end
+  return download(self, fname, id_or_info, path, opts)
+end
+
+-- client.exports:rows(id_or_info, opts) --> iterator over the CSV rows, each a table keyed by the header.
+-- opts: path (keep the CSV there; default a private temporary file removed at the end), on_progress,
+-- deadline, timeout.
+function Exports:rows(id_or_info, opts)
+  local fname = "exports:rows"
+  id_of(fname, id_or_info)
+  opts = call_opts(fname, opts, ROWS_OPTIONS) or {}
+  local keep = opts.path
+  if keep ~= nil then validate.arg(fname, "path", keep, "string") end
+  return rows.csv(function()
+    local got, err = download(self, fname, id_or_info, keep, opts)
+    if got and not keep then got.temporary = true end
+    return got, err
+  end)
+end
+
+local _M = {}
+function _M.new(client) return setmetatable({ client = client }, Exports) end
+return _M

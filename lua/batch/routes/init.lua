@@ -1,0 +1,98 @@
+-- The route table: every Batch route the client calls, declared once, as data. Each file of this folder
+-- returns an array of entries:
+--   name       "campaigns.get": the key other modules look the route up by
+--   lua        "campaigns:get": the public method built on it (the API reference has an entry for it)
+--   method     "GET", "POST", "PUT", "PATCH", "DELETE"
+--   family     "1.0" | "1.1" (API key in the path, X-Authorization) or "2" (Bearer + X-Batch-Project,
+--              under the client's api_version)
+--   path       after the family's prefix, with {param} placeholders: "/campaigns/{token}"; "{url}" alone
+--              means a URL Batch handed out (file_url, files[].url), put on the client's base_url
+--   params     { param = kind } the checks of the path parameters (validate.kinds); `encode` lists the
+--              ones percent-encoded into the path (custom IDs, names)
+--   query      { { name, kind, required }, ... } query parameters, in the order they are sent
+--   body       nil (no body), "object", "array", or a function(body, fname) -> true | nil, err that
+--              checks a body before anything is sent (beyond what Batch documents, send and let it answer)
+--   cap        { max = N, what = "...", of = "field" | nil }: the per-call item cap (the body array, or
+--              the array at body[of])
+--   expect     the accepted statuses
+--   result     "object", "array", "true" (the call returns true), "redirect" (the raw answer: its
+--              Location is read), "any"
+--   fields     { name = Lua type } what a read's result must have (else INVALID_RESPONSE); on a write they are only
+--              expected (a 2xx missing them is still a success, with `raw`: batch-api.md is unsure of most
+--              success bodies, and an error would invite a resend)
+--   aliases    { id = { "id", "token" } }: result.id from the first of these present
+--   write      true for a write (default: every method but GET and HEAD)
+--   doc        Batch's documentation page the entry follows (batch-api.md names it), and `section`
+local ipairs, error, tostring = ipairs, error, tostring
+local find, gmatch, sub = string.find, string.gmatch, string.sub
+
+local FILES = {
+  "batch.routes.campaigns",
+  "batch.routes.exports",
+  "batch.routes.project_exports",
+}
+
+local _M = { list = {}, by_name = {} }
+
+-- Splits a path template into literal pieces and parameter names: "/a/{x}/b" -> { "/a/", {"x"}, "/b" }.
+local function compile(path)
+  local pieces, i = {}, 1
+  while true do
+    local a, b, name = find(path, "{([%w_]+)}", i)
+    if not a then break end
+    if a > i then pieces[#pieces + 1] = sub(path, i, a - 1) end
+    pieces[#pieces + 1] = { name }
+    i = b + 1
+  end
+  if i <= #path then pieces[#pieces + 1] = sub(path, i) end
+  return pieces
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list or {}) do s[v] = true end
+  return s
+end
+
+local REQUIRED = { "name", "lua", "method", "family", "path", "expect", "result", "doc", "section" }
+
+for _, file in ipairs(FILES) do
+  for _, r in ipairs(require(file)) do
+    for _, k in ipairs(REQUIRED) do
+      if r[k] == nil then error(file .. ": route " .. tostring(r.name) .. " has no " .. k) end
+    end
+    if _M.by_name[r.name] then error(file .. ": route " .. r.name .. " is declared twice") end
+    r.pieces = compile(r.path)
+    r.expect_set = set_of(r.expect)
+    r.encode_set = set_of(r.encode)
+    if r.write == nil then r.write = r.method ~= "GET" and r.method ~= "HEAD" end
+    for name in gmatch(r.path, "{([%w_]+)}") do
+      if name ~= "url" and not (r.params and r.params[name]) then
+        error(file .. ": route " .. r.name .. " has no check for its path parameter " .. name)
+      end
+    end
+    _M.list[#_M.list + 1] = r
+    _M.by_name[r.name] = r
+  end
+end
+
+-- The route named name; raises on an unknown name (a bug of the client).
+function _M.get(name)
+  local r = _M.by_name[name]
+  if not r then error("batch: no route named " .. tostring(name), 2) end
+  return r
+end
+
+-- The route table as documentation: { name, lua, method, path (as batch-api.md writes it), doc, ... }.
+function _M.describe()
+  local out = {}
+  for _, r in ipairs(_M.list) do
+    local prefix = r.family == "2" and "/2.N" or ("/" .. r.family .. "/{api_key}")
+    out[#out + 1] = { name = r.name, lua = r.lua, method = r.method,
+                      path = r.path == "{url}" and r.url_path or (prefix .. r.path), doc = r.doc,
+                      section = r.section, write = r.write, cap = r.cap and r.cap.max }
+  end
+  return out
+end
+
+return _M
