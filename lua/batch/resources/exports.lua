@@ -1,15 +1,13 @@
 -- client.exports: the Export API 1.0, CSV exports of a push or in-app campaign's events or ids
 -- (batch-api.md §3), over batch.routes.exports; downloads through batch.files.fetch.
-local Error = require "batch.error"
 local api = require "batch.api"
 local routes = require "batch.routes"
 local validate = require "batch.validate"
-local poll = require "batch.poll"
-local redact = require "batch.redact"
+local jobs = require "batch.resources.export_jobs"
 local fetch = require "batch.files.fetch"
 local rows = require "batch.files.rows"
 
-local setmetatable, type, ipairs, error, tostring, tonumber = setmetatable, type, ipairs, error, tostring, tonumber
+local setmetatable, type, ipairs, error, tonumber = setmetatable, type, ipairs, error, tonumber
 local find, match, format = string.find, string.match, string.format
 local call_opts, deadline_of = validate.call_opts, validate.deadline
 
@@ -75,12 +73,8 @@ function Exports:create(spec)
   return api.request(self.client, R.create, { segment = segment, token = token, kind = kind, body = body }, spec)
 end
 
--- The request id of an id or an info table; raises on anything else.
-local function id_of(fname, x)
-  if type(x) == "table" then x = x.id end
-  if type(x) ~= "string" then error(fname .. ": expects an export id or the info table create/get gave", 3) end
-  return x
-end
+local WHAT = "info table create/get gave"
+local function id_of(fname, x) return jobs.id_of(fname, x, WHAT) end
 
 -- client.exports:get(id [, opts]) --> request info, or nil, err
 function Exports:get(id_or_info, opts)
@@ -97,33 +91,15 @@ end
 -- client.exports:wait(id_or_info, opts) --> final info (SUCCESS), or nil, err (EXPORT_FAILED,
 -- EXPORT_EXPIRED, WAIT_TIMEOUT, CANCELLED, or a non-retryable API error). opts are batch.poll's.
 function Exports:wait(id_or_info, opts)
-  local id = id_of("exports:wait", id_or_info)
-  local ok, err = validate.id("exports:wait", id)
-  if not ok then return nil, err end
-  local client = self.client
-  return poll.poll(function(remaining)
-    local info, gerr = self:get(id, { deadline = remaining })
-    if not info then return nil, gerr end
-    if info.status == "SUCCESS" then return true, info end
-    -- an info holds the API key in `uri` and `file_url`: what an error carries is redacted
-    if info.status == "ERROR" then
-      return nil, Error.export_failed(redact.tree(client, info), redact.text(client, info.error_msg))
-    end
-    if info.status == "EXPIRED" then return nil, Error.export_expired(redact.tree(client, info)) end
-    return false, info
-  end, opts, client)
+  return jobs.wait(self.client, R.get, "exports:wait", id_of("exports:wait", id_or_info), opts)
 end
+
+local function has_file(info) return info.file_url ~= nil and info.status == "SUCCESS" end
 
 -- The info of a finished export: the table given when it has a file_url, else a fresh get.
 local function finished_info(self, fname, id_or_info, opts, deadline)
   if type(id_or_info) == "table" and id_or_info.file_url then return id_or_info end
-  local info, err = api.request(self.client, R.get, { id = id_of(fname, id_or_info) }, opts, deadline)
-  if not info then return nil, err end
-  if info.status ~= "SUCCESS" or not info.file_url then
-    return nil, Error.invalid_argument(fname .. ": the export is not ready (status " .. tostring(info.status) .. ")",
-                                       { export = redact.tree(self.client, info) })
-  end
-  return info
+  return jobs.finished(self.client, R.get, fname, id_or_info, WHAT, has_file, opts, deadline)
 end
 
 -- client.exports:download_url(id_or_info [, opts]) --> url, expires_at (Unix time), or nil, err.

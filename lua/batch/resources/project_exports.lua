@@ -4,12 +4,12 @@ local Error = require "batch.error"
 local api = require "batch.api"
 local routes = require "batch.routes"
 local validate = require "batch.validate"
-local poll = require "batch.poll"
+local jobs = require "batch.resources.export_jobs"
 local redact = require "batch.redact"
 local fetch = require "batch.files.fetch"
 local rows = require "batch.files.rows"
 
-local setmetatable, type, ipairs, error, tostring, tonumber = setmetatable, type, ipairs, error, tostring, tonumber
+local setmetatable, type, ipairs, tonumber = setmetatable, type, ipairs, tonumber
 local find, format = string.find, string.format
 local call_opts, deadline_of = validate.call_opts, validate.deadline
 
@@ -26,11 +26,8 @@ local DEFAULT_PART_CONCURRENCY = 4
 local Exports = {}
 Exports.__index = Exports
 
-local function id_of(fname, x)
-  if type(x) == "table" then x = x.id end
-  if type(x) ~= "string" then error(fname .. ": expects an export id or the view get gave", 3) end
-  return x
-end
+local WHAT = "view get gave"
+local function id_of(fname, x) return jobs.id_of(fname, x, WHAT) end
 
 -- client.project_exports:get(id [, opts]) --> view, or nil, err
 function Exports:get(id_or_view, opts)
@@ -53,21 +50,7 @@ end
 -- client.project_exports:wait(id, opts) --> final view (SUCCESS), or nil, err (EXPORT_FAILED, WAIT_TIMEOUT,
 -- CANCELLED, or a non-retryable API error). opts are batch.poll's.
 function Exports:wait(id_or_view, opts)
-  local id = id_of("project_exports:wait", id_or_view)
-  local ok, err = validate.id("project_exports:wait", id)
-  if not ok then return nil, err end
-  local client = self.client
-  return poll.poll(function(remaining)
-    local view, gerr = self:get(id, { deadline = remaining })
-    if not view then return nil, gerr end
-    if view.status == "SUCCESS" then return true, view end
-    if view.status == "ERROR" then
-      local why = view.error_message or view.error or view.message
-      return nil, Error.export_failed(redact.tree(client, view),
-                                      type(why) == "string" and redact.text(client, why) or nil)
-    end
-    return false, view
-  end, opts, client)
+  return jobs.wait(self.client, R.get, "project_exports:wait", id_of("project_exports:wait", id_or_view), opts)
 end
 
 -- The file name of a part, "<export id>-part<N>.json". N is files[i].part when it is a whole number from 1
@@ -99,20 +82,15 @@ local function check_files(client, fname, view)
   return true
 end
 
--- The view of a finished export: the table given when it has files, else a fresh get.
+local function has_files(view) return view.status == "SUCCESS" and type(view.files) == "table" end
+
+-- The view of a finished export (the table given when it has files, else a fresh get), its files checked.
 local function finished_view(self, fname, id_or_view, opts, deadline)
-  local view = id_or_view
   local client = self.client
-  if not (type(view) == "table" and view.status == "SUCCESS" and type(view.files) == "table") then
-    local err
-    view, err = api.request(client, R.get, { id = id_of(fname, id_or_view) }, opts, deadline)
-    if not view then return nil, err end
-    if view.status ~= "SUCCESS" or type(view.files) ~= "table" then
-      return nil, Error.invalid_argument(fname .. ": the export is not ready (status " .. tostring(view.status) .. ")",
-                                         { export = redact.tree(client, view) })
-    end
-  end
-  local ok, err = check_files(client, fname, view)
+  local view, err = jobs.finished(client, R.get, fname, id_or_view, WHAT, has_files, opts, deadline)
+  if not view then return nil, err end
+  local ok
+  ok, err = check_files(client, fname, view)
   if not ok then return nil, err end
   return view
 end
