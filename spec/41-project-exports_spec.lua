@@ -106,7 +106,7 @@ describe("profiles and project_exports (2.x)", function()
     for i, f in ipairs(files) do
       assert.equal(i, f.part)
       assert.is_true(exists(f.path))
-      assert.is_false(exists(f.path .. ".part"))
+      assert.same({}, file_util.temp_files_of(f.path))
     end
     local downloads, storage = 0, 0
     for _, r in ipairs(m:log()) do

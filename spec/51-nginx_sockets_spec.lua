@@ -389,17 +389,45 @@ describe("inside nginx, the ngx transport's socket engine", function()
   end)
 
   it("keeps serving while 100 calls wait on the API at once", function()
+    m:config{ latency = 0.3 }
     local r = run(([[
       local c = CLIENT()
       local threads = {}
       for i = 1, 100 do threads[i] = ngx.thread.spawn(function() return c.campaigns:get(%q) end) end
+      -- meanwhile, requests to another location of this very worker, each timed
+      local port = tonumber(ngx.var.server_port)
+      local pinger = ngx.thread.spawn(function()
+        ngx.sleep(0.1) -- the calls' connections are made: they now wait on the emulator's 0.3 s
+        local worst, answered = 0, 0
+        for _ = 1, 10 do
+          ngx.update_time()
+          local t0 = ngx.now()
+          local sock = ngx.socket.tcp()
+          sock:settimeout(2000)
+          assert(sock:connect("127.0.0.1", port))
+          assert(sock:send("GET /ping HTTP/1.0\r\nHost: x\r\n\r\n"))
+          local answer = sock:receive("*a")
+          sock:close()
+          ngx.update_time()
+          if answer and answer:find("pong", 1, true) then answered = answered + 1 end
+          worst = math.max(worst, ngx.now() - t0)
+        end
+        return { worst = worst, answered = answered, ended = ngx.now() }
+      end)
       local ok = 0
       for i = 1, 100 do
         local _, v = ngx.thread.wait(threads[i])
         if v then ok = ok + 1 end
       end
-      return { ok = ok }
+      ngx.update_time()
+      local gets_ended = ngx.now()
+      local _, pings = ngx.thread.wait(pinger)
+      return { ok = ok, pings = pings, gets_ended = gets_ended }
     ]]):format(tokens[4]))
+    m:config{ latency = 0 }
     assert.equal(100, r.ok)
+    assert.equal(10, r.pings.answered)
+    assert.is_true(r.pings.worst < 0.1, "a ping took " .. r.pings.worst .. " s")
+    assert.is_true(r.pings.ended < r.gets_ended, "the pings were answered only after the calls")
   end)
 end)

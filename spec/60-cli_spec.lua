@@ -351,7 +351,7 @@ describe("bin/batch", function()
       local res = cjson.decode(d.out)
       assert.equal(path, res.path)
       assert.equal(#read_all(path), res.bytes)
-      assert.is_false(exists(path .. ".part"))
+      assert.same({}, file_util.temp_files_of(path))
 
       local rows = json_lines(run("export rows " .. id).out)
       assert.equal(20, #rows)

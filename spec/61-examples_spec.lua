@@ -69,7 +69,7 @@ describe("examples/", function()
     assert.matches("poll 1 after", r.err)
     local csv = read_all(path)
     assert.matches("^install_id;custom_id;event_type\n", csv)
-    assert.is_nil(read_all(path .. ".part"))
+    assert.same({}, file_util.temp_files_of(path))
   end)
 
   it("export_csv.lua takes a campaign token", function()

@@ -52,4 +52,33 @@ local function repo_root()
 end
 _M.root = repo_root()
 
+-- The temporary files a download to path may leave beside it: "<path>.part" (0.1.0) and
+-- ".<name>.<random>.part". Returns their names (an empty table when there is none).
+function _M.temp_files_of(path)
+  local dir, name = path:match("^(.*)/([^/]*)$")
+  local p = assert(io.popen("ls -A " .. _M.quote(dir) .. " 2>/dev/null"))
+  local found = {}
+  for entry in p:lines() do
+    if entry == name .. ".part" or (entry:sub(1, #name + 2) == "." .. name .. "." and entry:match("%.part$")) then
+      found[#found + 1] = entry
+    end
+  end
+  p:close()
+  return found
+end
+
+-- The pid of this process ($PPID of the shell io.popen runs).
+function _M.own_pid()
+  return _M.read_cmd("echo $PPID")
+end
+
+-- How many file descriptors this process holds (its sockets and files among them).
+function _M.open_fds()
+  local p = assert(io.popen("ls /proc/" .. _M.own_pid() .. "/fd"))
+  local n = 0
+  for _ in p:lines() do n = n + 1 end
+  p:close()
+  return n
+end
+
 return _M
