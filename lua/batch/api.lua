@@ -4,6 +4,7 @@
 local Error = require "batch.error"
 local json = require "batch.json"
 local validate = require "batch.validate"
+local rules = require "batch.rules"
 local engine = require "batch.engine"
 
 local type, pairs, ipairs, tostring, error, next = type, pairs, ipairs, tostring, error, next
@@ -11,7 +12,7 @@ local concat, min = table.concat, math.min
 local match, format = string.match, string.format
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
 
-local kinds, escape = validate.kinds, validate.escape
+local kinds, escape = rules.kinds, validate.escape
 
 local _M = {}
 
@@ -111,9 +112,10 @@ local function check(route, p, fname)
         return validate.invalid(format("%s: at most %d %s per call (got %d)", fname, cap.max, cap.what, #items))
       end
     end
-    if type(body) == "function" then
-      local ok, err = body(b, fname)
+    if type(body) == "function" then -- a check; it may give the body as it is sent (a checked copy)
+      local ok, err = body(b, fname, p)
       if not ok then return nil, err end
+      if type(ok) == "table" then p.body = ok end
     end
   end
   return true

@@ -13,8 +13,16 @@ local RESOURCES = {
   campaigns = { "batch.resources.campaigns", "campaigns" },
   inapp_campaigns = { "batch.resources.campaigns", "inapp_campaigns" },
   exports = { "batch.resources.exports" },
+  transactional = { "batch.resources.transactional" },
+  custom_data = { "batch.resources.custom_data" },
+  events = { "batch.resources.events" },
+  custom_audiences = { "batch.resources.custom_audiences" },
+  gdpr = { "batch.resources.gdpr" },
   profiles = { "batch.resources.profiles" },
   project_exports = { "batch.resources.project_exports" },
+  audiences = { "batch.resources.audiences" },
+  orchestrations = { "batch.resources.orchestrations" },
+  catalogs = { "batch.resources.catalogs" },
 }
 
 -- Fills the resource tables of a client.

@@ -1,6 +1,5 @@
 -- Argument checks. A wrong Lua type raises (a programmer error); a value Batch documents as invalid
--- gives nil and INVALID_ARGUMENT, so that nothing is sent. The route table names these checks by kind
--- (`validate.kinds`): path parameters and query values are checked by their kind before any request.
+-- gives nil and INVALID_ARGUMENT, so that nothing is sent. Batch's rules for values are batch.rules.
 local Error = require "batch.error"
 local is_token = require("batch.core").is_token
 local type, pairs, error, tostring = type, pairs, error, tostring
@@ -67,19 +66,6 @@ function _M.int_range(fname, name, v, lo, hi)
   end
   return true
 end
-
--- The checks of route parameters and query values, by kind: check(fname, name, value) -> true | nil, err.
--- Each may raise on a wrong Lua type. nil values are the route's business (required or not).
-_M.kinds = {
-  token = function(fname, name, v) return _M.token(fname, v, name ~= "token" and name or nil) end,
-  id = function(fname, name, v) return _M.id(fname, v, name) end,
-  offset = function(fname, name, v) return _M.int_range(fname, name, v, 0) end,
-  limit = function(fname, name, v) return _M.int_range(fname, name, v, 1, 100) end,
-  boolean = function(fname, name, v) _M.arg(fname, name, v, "boolean", true, 5) return true end,
-  cursor = function(fname, name, v) _M.arg(fname, name, v, "string", true, 5) return true end,
-  string = function(fname, name, v) _M.arg(fname, name, v, "string", true, 5) return true end,
-  fixed = function() return true end, -- a value the resource itself chose
-}
 
 -- Per-call options every API method takes.
 _M.CALL_OPTIONS = { deadline = true, timeout = true }

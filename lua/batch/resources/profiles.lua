@@ -6,7 +6,7 @@ local timeutil = require "batch.timeutil"
 
 local setmetatable, type, ipairs, find = setmetatable, type, ipairs, string.find
 
-local R = { export = routes.get("profiles.export") }
+local R = routes.group("profiles")
 
 local LOOKBACK = 90 * 86400                                         -- events and reachability: 90 days
 local REACHABILITY_START = timeutil.parse("2024-10-10T00:00:00Z")  -- "data since October 10, 2024"
@@ -60,6 +60,22 @@ function Profiles:export(body, opts)
   local ok, err = check_export_body(body, os.time())
   if not ok then return nil, err end
   return api.request(self.client, R.export, { body = body }, opts)
+end
+
+-- client.profiles:update{ profile, ... } --> { code = "SUCCESS" | "SUCCESS_WITH_PARTIAL_ERRORS", errors }
+-- (at most 200 profiles, each with an `identifiers` table). Partial errors are a result: Batch applied the
+-- rest of the batch.
+function Profiles:update(profiles, opts)
+  validate.arg("profiles:update", "profiles", profiles, "table")
+  validate.call_opts("profiles:update", opts)
+  return api.request(self.client, R.update, { body = profiles }, opts)
+end
+
+-- client.profiles:mass_update{ profile, ... } --> the same (at most 10 000 profiles)
+function Profiles:mass_update(profiles, opts)
+  validate.arg("profiles:mass_update", "profiles", profiles, "table")
+  validate.call_opts("profiles:mass_update", opts)
+  return api.request(self.client, R.mass_update, { body = profiles }, opts)
 end
 
 local _M = {}

@@ -7,11 +7,12 @@
 --              under the client's api_version)
 --   path       after the family's prefix, with {param} placeholders: "/campaigns/{token}"; "{url}" alone
 --              means a URL Batch handed out (file_url, files[].url), put on the client's base_url
---   params     { param = kind } the checks of the path parameters (validate.kinds); `encode` lists the
+--   params     { param = kind } the checks of the path parameters (batch.rules.kinds); `encode` lists the
 --              ones percent-encoded into the path (custom IDs, names)
 --   query      { { name, kind, required }, ... } query parameters, in the order they are sent
---   body       nil (no body), "object", "array", or a function(body, fname) -> true | nil, err that
---              checks a body before anything is sent (beyond what Batch documents, send and let it answer)
+--   body       nil (no body), "object", "array", or a function(body, fname, p) -> true | body | nil, err
+--              that checks a body before anything is sent (what Batch does not document is left to
+--              Batch); a table it returns is sent instead (a checked copy, e.g. times put in Batch's form)
 --   cap        { max = N, what = "...", of = "field" | nil }: the per-call item cap (the body array, or
 --              the array at body[of])
 --   expect     the accepted statuses
@@ -23,13 +24,23 @@
 --   aliases    { id = { "id", "token" } }: result.id from the first of these present
 --   write      true for a write (default: every method but GET and HEAD)
 --   doc        Batch's documentation page the entry follows (batch-api.md names it), and `section`
-local ipairs, error, tostring = ipairs, error, tostring
+local ipairs, pairs, error, tostring = ipairs, pairs, error, tostring
+local kinds = require("batch.rules").kinds
 local find, gmatch, sub = string.find, string.gmatch, string.sub
 
 local FILES = {
-  "batch.routes.campaigns",
-  "batch.routes.exports",
-  "batch.routes.project_exports",
+  "batch.routes.campaigns",          -- 1.1: push and in-app campaigns
+  "batch.routes.exports",            -- 1.0: CSV exports
+  "batch.routes.transactional",      -- 1.1: transactional pushes
+  "batch.routes.custom_data",        -- 1.0: custom data
+  "batch.routes.events",             -- 1.0: trigger events
+  "batch.routes.custom_audiences",   -- 1.0 and 1.1: custom audiences
+  "batch.routes.gdpr",               -- 1.0: GDPR requests
+  "batch.routes.project_exports",    -- 2.x: profile exports and project exports
+  "batch.routes.profiles",           -- 2.x: profile updates
+  "batch.routes.audiences",          -- 2.x: audiences
+  "batch.routes.orchestrations",     -- 2.x: campaigns and orchestrations
+  "batch.routes.catalogs",           -- 2.x: catalogs
 }
 
 local _M = { list = {}, by_name = {} }
@@ -71,6 +82,12 @@ for _, file in ipairs(FILES) do
         error(file .. ": route " .. r.name .. " has no check for its path parameter " .. name)
       end
     end
+    for _, kind in pairs(r.params or {}) do
+      if not kinds[kind] then error(file .. ": route " .. r.name .. " names an unknown check " .. kind) end
+    end
+    for _, q in ipairs(r.query or {}) do
+      if not kinds[q[2]] then error(file .. ": route " .. r.name .. " names an unknown check " .. q[2]) end
+    end
     _M.list[#_M.list + 1] = r
     _M.by_name[r.name] = r
   end
@@ -81,6 +98,17 @@ function _M.get(name)
   local r = _M.by_name[name]
   if not r then error("batch: no route named " .. tostring(name), 2) end
   return r
+end
+
+-- The routes of one API by operation: group("custom_data") -> { set = route, set_many = route, ... };
+-- suffix "@1.0" picks the entries of another version ("custom_audiences.create@1.0").
+function _M.group(prefix, suffix)
+  local out, tail = {}, suffix or ""
+  for _, r in ipairs(_M.list) do
+    local op = r.name:match("^" .. prefix:gsub("%p", "%%%0") .. "%.([%w_]+)" .. tail:gsub("%p", "%%%0") .. "$")
+    if op then out[op] = r end
+  end
+  return out
 end
 
 -- The route table as documentation: { name, lua, method, path (as batch-api.md writes it), doc, ... }.
