@@ -487,6 +487,39 @@ local Profiles = {}
 -- print(started.id)
 function Profiles:export(body, opts) end
 
+--- Updates or creates up to 200 profiles (`POST /2.x/profiles/update`, 202). Each profile needs an
+-- `identifiers` table (`{ custom_id = "..." }`); its `attributes` and `events` are Batch's to check: an
+-- invalid one comes back among the partial errors while the rest of the batch is applied.
+-- @tparam table profiles an array of `{ identifiers = {...}, attributes = {...}, events = {...} }`
+-- @tparam[opt] table opts `{ deadline = s, timeout = s }`
+-- @treturn table Batch's answer: `{ code = "SUCCESS" }` or `{ code = "SUCCESS_WITH_PARTIAL_ERRORS",
+-- errors = { { bulk_index, category, reason, attribute }, ... } }` (partial errors are a result)
+-- @treturn[2] nil
+-- @treturn[2] Error the error
+-- @errors `INVALID_ARGUMENT` (no profile, more than 200, a profile without `identifiers`: nothing sent),
+-- `TOO_MANY_REQUESTS` (Batch's 300 updates a second), `MALFORMED_JSON_BODY`, `AUTHENTICATION_INVALID`,
+-- and the transfer errors.
+-- @raise when `profiles` is not a table, or the client has no `rest_key` or `project_key`.
+-- @usage
+-- local res = assert(client.profiles:update{
+--   { identifiers = { custom_id = "john.doe" }, attributes = { firstname = "John", ["$language"] = "en" } } })
+-- for _, e in ipairs(res.errors or {}) do print(e.bulk_index, e.reason) end
+function Profiles:update(profiles, opts) end
+
+--- Updates or creates up to 10 000 profiles (`POST /2.x/profiles/mass-update`, 202): for dumps, "one to
+-- two times per day" (Batch). The same profiles and answer as @{Profiles:update}.
+-- @tparam table profiles an array of profiles
+-- @tparam[opt] table opts `{ deadline = s, timeout = s }`
+-- @treturn table Batch's answer, as for @{Profiles:update}
+-- @treturn[2] nil
+-- @treturn[2] Error the error
+-- @errors as @{Profiles:update}, with a cap of 10 000.
+-- @raise when `profiles` is not a table.
+-- @usage
+-- local res = assert(client.profiles:mass_update(all_profiles))
+-- print(res.code)
+function Profiles:mass_update(profiles, opts) end
+
 -------------------------------------------------------------------------------------------------------
 --- The Project Export API, 2.x (`client.project_exports`). Needs `rest_key` and `project_key`.
 --
