@@ -5,8 +5,9 @@ local json = require "batch_mock.json"
 local store = require "batch_mock.store"
 local errors = require "batch_mock.errors"
 local validate = require "batch_mock.validate"
+local dates = require "batch_mock.dates"
 
-local pairs, os_date = pairs, os.date
+local pairs = pairs
 
 local _M = {}
 
@@ -15,7 +16,7 @@ local READ_ONLY = { campaign_token = true, from_api = true, dev_only = true, cre
 
 local NOT_FOUND = { push = "Campaign not found", in_app = "In-app campaign not found" }
 
-local function now() return os_date("!%Y-%m-%dT%H:%M:%S", ngx.time()) end
+local function now() return dates.v1(ngx.time()) end
 
 local function not_found(kind, token)
   return errors.v1("ROUTE_NOT_FOUND", NOT_FOUND[kind] .. ": no campaign with token '" .. token .. "'")
@@ -89,22 +90,22 @@ end
 -- The routes of one kind under /1.1/{api_key}/<segment>/. Order matters: the fixed words come
 -- before the catch-all view route, so "GET .../create" is a wrong method, not an unknown token.
 function _M.routes(kind, segment, with_stats)
-  local base = "^/1%.1/([^/]+)/" .. segment:gsub("%-", "%%-") .. "/"
+  local base = "/1.1/{api_key}/" .. segment .. "/"
   local routes = {
-    { method = "GET", pattern = base .. "list$", auth = "mep", live_only = true,
+    { method = "GET", path = base .. "list", auth = "mep", live_only = true,
       handler = function(ctx) return _M.list(ctx, kind) end },
-    { method = "POST", pattern = base .. "create$", auth = "mep",
+    { method = "POST", path = base .. "create", auth = "mep",
       handler = function(ctx) return _M.create(ctx, kind) end },
-    { method = "POST", pattern = base .. "update/([^/]+)$", auth = "mep",
+    { method = "POST", path = base .. "update/{token}", auth = "mep",
       handler = function(ctx, _, token) return _M.update(ctx, kind, token) end },
-    { method = "POST", pattern = base .. "delete/([^/]+)$", auth = "mep",
+    { method = "POST", path = base .. "delete/{token}", auth = "mep",
       handler = function(ctx, _, token) return _M.delete(ctx, kind, token) end },
   }
   if with_stats then
-    routes[#routes + 1] = { method = "GET", pattern = base .. "stats/([^/]+)$", auth = "mep", live_only = true,
+    routes[#routes + 1] = { method = "GET", path = base .. "stats/{token}", auth = "mep", live_only = true,
                             handler = function(ctx, _, token) return _M.stats(ctx, token) end }
   end
-  routes[#routes + 1] = { method = "GET", pattern = base .. "([^/]+)$", auth = "mep", live_only = true,
+  routes[#routes + 1] = { method = "GET", path = base .. "{token}", auth = "mep", live_only = true,
                           handler = function(ctx, _, token) return _M.view(ctx, kind, token) end }
   return routes
 end

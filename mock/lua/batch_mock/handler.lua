@@ -22,7 +22,11 @@ function _M.handle()
   local latency = config.latency()
   if latency > 0 then ngx.sleep(latency) end
 
-  local ctx = { method = method, uri = uri, body = body }
+  -- the raw path (percent escapes kept) is what routes match; uri is nginx's decoded form
+  local path = var.request_uri
+  local q = path:find("?", 1, true)
+  if q then path = path:sub(1, q - 1) end
+  local ctx = { method = method, uri = uri, path = path, body = body }
   local fault = faults.take(method, uri)
   if fault then
     return inject.apply(fault, uri, function() return router.dispatch(ctx) end)

@@ -5,8 +5,9 @@ local ngx = ngx
 local json = require "batch_mock.json"
 local store = require "batch_mock.store"
 local keys = require "batch_mock.keys"
+local dates = require "batch_mock.dates"
 
-local floor, os_date = math.floor, os.date
+local floor = math.floor
 
 local _M = {}
 
@@ -15,8 +16,7 @@ _M.IN_APP_COUNT = 12
 
 local BASE_TIME = 1704067200 -- 2024-01-01T00:00:00Z
 
-local function date(t) return os_date("!%Y-%m-%dT%H:%M:%S", t) end
-local function day(t) return os_date("!%Y-%m-%d", t) end
+local date, day = dates.v1, dates.day
 
 function _M.token(app, kind, i)
   return ngx.md5("batch-mock/" .. app .. "/" .. kind .. "/" .. i)

@@ -10,6 +10,7 @@
 -- Writes use safe_set: a full dict gives an error (a 500 answer) instead of silently evicting data.
 local ngx = ngx
 local json = require "batch_mock.json"
+local ids = require "batch_mock.ids"
 
 local sub, byte, concat, tostring, ipairs = string.sub, string.byte, table.concat, tostring, ipairs
 
@@ -101,10 +102,7 @@ function _M.get_stats(app, token)
 end
 
 -- A fresh campaign token: 32 lowercase hex digits, unique across workers and restarts.
-function _M.new_token()
-  local n = dict():incr("token_counter", 1, 0)
-  return ngx.md5(ngx.worker.pid() .. ":" .. ngx.now() .. ":" .. n .. ":" .. math.random())
-end
+_M.new_token = function() return ids.hex32() end
 
 function _M.flush()
   local d = dict()

@@ -12,8 +12,7 @@ local function malformed(field, want)
   return "MALFORMED_PARAMETER", "Malformed parameter '" .. field .. "': " .. want
 end
 
-local function is_object(v) return type(v) == "table" and not json.is_array(v) and v[1] == nil end
-local function is_array(v) return type(v) == "table" and (json.is_array(v) or v[1] ~= nil) end
+local is_object, is_array = json.is_object, json.is_list
 local DATE = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$"
 
 ---------------------------------------------------------------------------------------- list query
