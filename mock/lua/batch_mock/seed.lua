@@ -4,6 +4,7 @@
 local ngx = ngx
 local json = require "batch_mock.json"
 local store = require "batch_mock.store"
+local campaigns = require "batch_mock.campaigns"
 local keys = require "batch_mock.keys"
 local dates = require "batch_mock.dates"
 
@@ -136,10 +137,13 @@ function _M.all()
     for i = 1, _M.PUSH_COUNT do
       local c, created = push_campaign(app, i)
       assert(store.put(app, "push", c, true))
+      assert(store.set_params(app, "push", c.campaign_token, campaigns.count_params(c)))
       assert(store.put_stats(app, c.campaign_token, push_stats(c, i, created)))
     end
     for i = 1, _M.IN_APP_COUNT do
-      assert(store.put(app, "in_app", in_app_campaign(app, i), true))
+      local c = in_app_campaign(app, i)
+      assert(store.put(app, "in_app", c, true))
+      assert(store.set_params(app, "in_app", c.campaign_token, campaigns.count_params(c)))
     end
   end
 end
