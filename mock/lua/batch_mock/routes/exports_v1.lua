@@ -73,7 +73,9 @@ local function create(ctx, key, kind, token, what)
   rec.parts = exports_content.plan(rec, cfg)
   local ok, err = exports_store.put_v1(rec)
   if not ok then return errors.v1("SERVER_ERROR", "emulator storage full: " .. err) end
-  return 201, json.encode(info(rec, key))
+  local answer = info(rec, key)
+  if cfg.id_field == "token" then answer.id, answer.token = nil, answer.id end
+  return 201, json.encode(answer)
 end
 
 local function get(ctx, key, id)
