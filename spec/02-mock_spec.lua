@@ -778,13 +778,14 @@ describe("batch-mock", function()
       local token = list_all("campaigns")[1].campaign_token
       assert.equal(200, (api("POST", "/campaigns/delete/" .. token)))
       m:fault{ path = "", status = 500, count = 100 }
-      assert.same({ latency = 0.3, log = true }, m:config{ latency = 0.3 })
+      local defaults = { latency = 0, log = true, indexing_delay = 1, gdpr_delay = 2 }
+      assert.same({ latency = 0.3, log = true, indexing_delay = 1, gdpr_delay = 2 }, m:config{ latency = 0.3 })
       local t0 = socket.gettime()
       api("GET", "/campaigns/list")
       assert.is_true(socket.gettime() - t0 >= 0.3)
 
       m:reset()
-      assert.same({ latency = 0, log = true }, select(2, m:control("GET", "/_mock/config")))
+      assert.same(defaults, select(2, m:control("GET", "/_mock/config")))
       assert.equal(0, #m:log())
       assert.equal(0, #m:faults())
       local status = api("GET", "/campaigns/" .. token)

@@ -5,11 +5,12 @@
 -- Writes of one collection hold its lock (lock.lua), so read-modify-write updates from several
 -- workers never lose one another's changes; reads take no lock (a record is set in one operation).
 -- A deleted record leaves a hole in the numbers that listing skips; made again, it comes first.
+-- A full dict raises an error (answered as a SERVER_ERROR by handler.lua) rather than evicting data.
 local ngx = ngx
 local json = require "batch_mock.json"
 local lock = require "batch_mock.lock"
 
-local setmetatable, tostring = setmetatable, tostring
+local setmetatable, tostring, error = setmetatable, tostring, error
 
 local _M = {}
 
@@ -36,33 +37,34 @@ function C:count()
   return dict():get(self.p .. "c") or 0
 end
 
+local function set(d, key, value)
+  local ok, err = d:safe_set(key, value)
+  if not ok then error("emulator storage full (batch_mock_data): " .. tostring(err), 0) end
+end
+
 local function write(self, id, doc)
   local d, p = dict(), self.p
-  local ok, err = d:safe_set(p .. "d:" .. id, json.encode(doc))
-  if not ok then return nil, "batch_mock_data: " .. tostring(err) end
+  set(d, p .. "d:" .. id, json.encode(doc))
   if not d:get(p .. "q:" .. id) then
     local seq = d:incr(p .. "n", 1, 0)
-    ok, err = d:safe_set(p .. "q:" .. id, seq)
-    if ok then ok, err = d:safe_set(p .. "s:" .. seq, id) end
-    if not ok then return nil, "batch_mock_data: " .. tostring(err) end
+    set(d, p .. "q:" .. id, seq)
+    set(d, p .. "s:" .. seq, id)
     d:incr(p .. "c", 1, 0)
   end
   return true
 end
 
--- Stores doc under id (a new id comes first in the lists). Returns true, or nil and an error.
+-- Stores doc under id (a new id comes first in the lists).
 function C:put(id, doc)
   return lock.with(self.p, function() return write(self, id, doc) end)
 end
 
--- Read-modify-write under the lock: fn(current record or nil) returns the new record (nil: no write)
--- and up to two more values, which update returns after it (or nil, err when the write failed).
+-- Read-modify-write under the lock: fn(current record or nil) returns the new record, or nil and up
+-- to two more values (an error answer: status, body) to write nothing. Returns what fn returned.
 function C:update(id, fn)
   return lock.with(self.p, function()
     local new, a, b = fn(self:get(id))
-    if new == nil then return nil, a, b end
-    local ok, err = write(self, id, new)
-    if not ok then return nil, err end
+    if new ~= nil then write(self, id, new) end
     return new, a, b
   end)
 end

@@ -47,6 +47,15 @@ for _, name in ipairs(require "batch_mock.routes") do
 end
 _M.ROUTES = ROUTES
 
+-- The names of the rate-limited routes (route.limit, see limits.lua).
+function _M.limited()
+  local out = {}
+  for _, r in ipairs(ROUTES) do
+    if r.limit then out[#out + 1] = r.limit end
+  end
+  return out
+end
+
 -- Every Batch route served, in the order of the route files: { { method, path, auth }, ... }.
 function _M.list()
   local out = {}
