@@ -747,7 +747,7 @@ describe("batch-mock", function()
       m:fault{ path = "/campaigns/list", action = "drop" }
       pcall(api, "GET", "/campaigns/list")
       assert.equal(1, #m:log())
-      assert.same({ latency = 0, log = false }, m:config{ log = false })
+      assert.is_false(m:config{ log = false }.log)
       api("GET", "/campaigns/list")
       assert.equal(1, #m:log())
       m:config{ log = true }
