@@ -40,7 +40,7 @@ local function check_recipients(r)
   for _, kind in ipairs(RECIPIENT_KINDS) do
     local list = r[kind]
     if list ~= nil and list ~= json.null then
-      if not validate.strings(list, MAX_RECIPIENTS, 1024) then
+      if not validate.strings(list, math.huge, 1024) then
         return nil, malformed("recipients." .. kind, "must be an array of non-empty strings")
       end
       n = n + #list
