@@ -125,17 +125,17 @@ function _M.problem(key, value, rules)
   return plain_value(value, rules)
 end
 
--- Checks a whole attributes object: nil when fine, else a message naming the first bad attribute
--- (field: its path in the body).
+-- Checks a whole attributes object at path field: nil when fine, else the path of the first bad
+-- attribute (or of the object) and the reason.
 function _M.check(attrs, rules, field)
-  if not is_object(attrs) then return field .. " must be an object" end
+  if not is_object(attrs) then return field, "must be an object" end
   local n = 0
   for k, v in pairs(attrs) do
     n = n + 1
     local why = _M.problem(k, v, rules)
-    if why then return field .. "." .. tostring(k) .. ": " .. why end
+    if why then return field .. "." .. tostring(k), why end
   end
-  if n > rules.max then return field .. ": at most " .. rules.max .. " attributes, got " .. n end
+  if n > rules.max then return field, "at most " .. rules.max .. " attributes, got " .. n end
 end
 
 return _M

@@ -89,8 +89,8 @@ local function check_ids(list, with_action)
     end
     if not absent(item.attributes) then
       if item.action == "remove" then return malformed(at .. ".attributes", "only with action add") end
-      local why = attributes.check(item.attributes, attributes.AUDIENCE, at .. ".attributes")
-      if why then return "MALFORMED_PARAMETER", "Malformed parameter " .. why end
+      local bad, why = attributes.check(item.attributes, attributes.AUDIENCE, at .. ".attributes")
+      if bad then return malformed(bad, why) end
     end
   end
 end

@@ -192,8 +192,8 @@ local function check_items(items)
     if not ITEM_ACTIONS[it.action] then return nil, malformed(at .. ".action", "must be add, update or remove") end
     if ITEM_ACTIONS[it.action] ~= "remove" then
       if absent(it.attributes) then return nil, missing(at .. ".attributes") end
-      local why = attributes.check(it.attributes, attributes.CATALOG, at .. ".attributes")
-      if why then return nil, "MALFORMED_PARAMETER", "Malformed parameter " .. why end
+      local bad, why = attributes.check(it.attributes, attributes.CATALOG, at .. ".attributes")
+      if bad then return nil, malformed(bad, why) end
     end
   end
   return n

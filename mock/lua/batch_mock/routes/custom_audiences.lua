@@ -93,8 +93,8 @@ local function check_ids(list, version, with_action)
       end
     end
     if item.attributes ~= nil and item.attributes ~= json.null then
-      local why = attributes.check(item.attributes, attributes.EVENT, at .. ".attributes")
-      if why then return "MALFORMED_PARAMETER", "Malformed parameter " .. why end
+      local bad, why = attributes.check(item.attributes, attributes.EVENT, at .. ".attributes")
+      if bad then return malformed(bad, why) end
     end
     if item.tags ~= nil and item.tags ~= json.null and not validate.strings(item.tags, 10, 64) then
       return malformed(at .. ".tags", "must be an array of at most 10 strings of at most 64 characters")

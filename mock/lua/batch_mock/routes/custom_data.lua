@@ -30,8 +30,8 @@ local function check_update(u, prefix)
   if not validate.is_object(u) then return malformed(prefix == "" and "body" or prefix, "must be an object") end
   local at = prefix == "" and "" or (prefix .. ".")
   if u.values == nil or u.values == json.null then return missing(at .. "values") end
-  local why = attributes.check(u.values, attributes.CUSTOM_DATA, at .. "values")
-  if why then return "MALFORMED_PARAMETER", "Malformed parameter " .. why end
+  local bad, why = attributes.check(u.values, attributes.CUSTOM_DATA, at .. "values")
+  if bad then return malformed(bad, why) end
   if u.overwrite ~= nil and type(u.overwrite) ~= "boolean" then
     return malformed(at .. "overwrite", "must be a boolean")
   end

@@ -43,8 +43,8 @@ local function check_event(e, at, now)
     return malformed(at .. ".label", "must be a string of at most 200 characters")
   end
   if e.attributes ~= nil and e.attributes ~= json.null then
-    local why = attributes.check(e.attributes, attributes.EVENT, at .. ".attributes")
-    if why then return "MALFORMED_PARAMETER", "Malformed parameter " .. why end
+    local bad, why = attributes.check(e.attributes, attributes.EVENT, at .. ".attributes")
+    if bad then return malformed(bad, why) end
   end
   if e.tags ~= nil and e.tags ~= json.null and not validate.strings(e.tags, 10, 64) then
     return malformed(at .. ".tags", "must be an array of at most 10 strings of at most 64 characters")
