@@ -292,7 +292,8 @@ describe("batch-mock", function()
     end)
 
     it("creates (201 + token), views, lists, updates (merge), deletes", function()
-      local body = { name = "Test Campaign", live = true, push_time = "now", gcm_collapse_key = "default",
+      local body = { name = "Test Campaign", live = true, push_time = "now",
+                     gcm_collapse_key = { enabled = true, key = "default" },
                      targeting = { segments = { "NEW" } }, messages = { { language = "en", body = "Hello!" } } }
       local status, raw = api("POST", "/campaigns/create", { body = cjson.encode(body) })
       assert.equal(201, status)
@@ -310,20 +311,24 @@ describe("batch-mock", function()
       assert.matches("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$", c.created_date)
       assert.matches("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$", c.push_time)
       assert.same(body.messages, c.messages)
+      assert.equal("default", c.gcm_collapse_key) -- an object on create, a string on view (§1.3)
       assert.equal(token, list_all("campaigns")[1].campaign_token)
       assert.equal(26, #list_all("campaigns"))
       local _, stats = api("GET", "/campaigns/stats/" .. token)
       assert.equal('{"campaign_token":"' .. token .. '","detail":[]}', stats)
 
-      status, raw = api("POST", "/campaigns/update/" .. token,
-                        { body = cjson.encode{ name = "Updated Test Campaign Name", live = false,
-                                               campaign_token = "ffffffffffffffffffffffffffffffff" } })
+      -- an update carries at least the create's 6 parameters; campaign_token is the server's, ignored
+      local update = { name = "Updated Test Campaign Name", live = false, push_time = "now",
+                       gcm_collapse_key = { enabled = true, key = "promo" }, targeting = body.targeting,
+                       messages = body.messages, campaign_token = "ffffffffffffffffffffffffffffffff" }
+      status, raw = api("POST", "/campaigns/update/" .. token, { body = cjson.encode(update) })
       assert.equal(200, status)
       assert.equal("{}", raw)
       status, c = api_json("GET", "/campaigns/" .. token)
       assert.equal(200, status)
       assert.equal("Updated Test Campaign Name", c.name)
       assert.is_false(c.live)
+      assert.equal("promo", c.gcm_collapse_key)
       assert.equal(token, c.campaign_token)
       assert.same(body.messages, c.messages)
 
@@ -339,11 +344,40 @@ describe("batch-mock", function()
       assert.equal(25, #list_all("campaigns"))
     end)
 
+    it("updates only API-created campaigns, with at least the create's parameter count (§1.4)", function()
+      local token = create("campaigns", { name = "Four params", live = false, push_time = "now",
+                                          messages = { { body = "x" } } })
+      local status, raw = api("POST", "/campaigns/update/" .. token, { body = '{"name":"Renamed","live":true}' })
+      assert_error(status, 30, 400, raw, "at least as many parameters")
+      status = api("POST", "/campaigns/update/" .. token, { body = cjson.encode{ name = "Renamed", live = true,
+        push_time = "now", messages = { { body = "y" } }, deeplink = "myapp://x" } })
+      assert.equal(200, status)
+      -- parameters added by an update count from then on: five are needed now
+      status, raw = api("POST", "/campaigns/update/" .. token, { body = cjson.encode{ name = "Again", live = true,
+        push_time = "now", messages = { { body = "y" } } } })
+      assert_error(status, 30, 400, raw, "(5)")
+
+      local dashboard
+      for _, c in ipairs(list_all("campaigns")) do
+        if not c.from_api then dashboard = c.campaign_token break end
+      end
+      status, raw = api("POST", "/campaigns/update/" .. dashboard, { body = cjson.encode{ name = "Hijack",
+        live = true, push_time = "now", messages = { { body = "y" } }, targeting = {}, deeplink = "x",
+        gcm_collapse_key = {}, labels = {} } })
+      assert_error(status, 12, 403, raw, "created in the dashboard")
+      local _, in_app = api("GET", "/in-app-campaigns/list?from_api=false&limit=1")
+      status, raw = api("POST", "/in-app-campaigns/update/" .. cjson.decode(in_app)[1].campaign_token,
+                        { body = '{"name":"Hijack"}' })
+      assert_error(status, 12, 403, raw, "created in the dashboard")
+    end)
+
     it("keeps empty arrays as [] and the other fields as sent", function()
-      local token = create("campaigns", { name = "x", messages = { { body = "b", custom = { a = {} } } },
+      local token = create("campaigns", { name = "xyz", live = false,
+                                          messages = { { body = "b", custom = { a = {} } } },
                                           targeting = { segments = {} } })
       -- cjson encodes the empty Lua table of segments as {}; send a real [] instead:
-      local status = api("POST", "/campaigns/update/" .. token, { body = '{"targeting":{"segments":[]}}' })
+      local status = api("POST", "/campaigns/update/" .. token, { body = '{"name":"xyz","live":false,'
+        .. '"messages":[{"body":"b","custom":{"a":{}}}],"targeting":{"segments":[]}}' })
       assert.equal(200, status)
       local _, body = api("GET", "/campaigns/" .. token)
       assert.matches('"targeting":{"segments":[]}', body, 1, true)
@@ -385,7 +419,8 @@ describe("batch-mock", function()
       assert.is_true(c.from_api)
       assert.equal(token, list_all("in-app-campaigns")[1].campaign_token)
 
-      status = api("POST", "/in-app-campaigns/update/" .. token, { body = '{"name":"Renamed"}' })
+      body.name = "Renamed"
+      status = api("POST", "/in-app-campaigns/update/" .. token, { body = cjson.encode(body) })
       assert.equal(200, status)
       assert.equal("Renamed", select(2, api_json("GET", "/in-app-campaigns/" .. token)).name)
       local raw
@@ -402,11 +437,23 @@ describe("batch-mock", function()
       assert_error(status, 20, 404, body, "Route not found")
     end)
 
-    it("requires name and landing on create", function()
-      local status, body = api("POST", "/in-app-campaigns/create", { body = '{"name":"x"}' })
-      assert_error(status, 30, 400, body, "landing")
-      status, body = api("POST", "/in-app-campaigns/create", { body = '{"name":"x","landing":[1]}' })
-      assert_error(status, 31, 400, body, "landing")
+    it("requires name, live, trigger and landing on create (§2 correction)", function()
+      local full = { name = "Welcome", live = true, trigger = { when = "NEXT_SESSION" },
+                     landing = { theme = "HELLO-THEME" } }
+      for _, field in ipairs{ "name", "live", "trigger", "landing" } do
+        local body = {}
+        for k, v in pairs(full) do if k ~= field then body[k] = v end end
+        local status, raw = api("POST", "/in-app-campaigns/create", { body = cjson.encode(body) })
+        assert_error(status, 30, 400, raw, field)
+      end
+      for field, bad in pairs{ landing = { 1 }, name = "ab", trigger = "NEXT_SESSION", live = "yes" } do
+        local body = {}
+        for k, v in pairs(full) do body[k] = v end
+        body[field] = bad
+        local status, raw = api("POST", "/in-app-campaigns/create", { body = cjson.encode(body) })
+        assert_error(status, 31, 400, raw, field)
+      end
+      assert.equal(201, (api("POST", "/in-app-campaigns/create", { body = cjson.encode(full) })))
     end)
   end)
 
@@ -431,11 +478,13 @@ describe("batch-mock", function()
         local status, body = request(m.url, "GET", dev .. path)
         assert_error(status, 12, 403, body, "Only LIVE API Keys are supported")
       end
-      local created = create("campaigns", { name = "dev", messages = { { body = "x" } } }, KEYS.dev_api_key)
+      local created = create("campaigns", { name = "dev", live = false, messages = { { body = "x" } } },
+                             KEYS.dev_api_key)
       local status, c = api_json("GET", "/campaigns/" .. created)
       assert.equal(200, status)
       assert.is_true(c.dev_only)
-      status = request(m.url, "POST", dev .. "/campaigns/update/" .. created, { body = '{"name":"dev2"}' })
+      status = request(m.url, "POST", dev .. "/campaigns/update/" .. created,
+                       { body = '{"name":"dev2","live":false,"messages":[{"body":"x"}]}' })
       assert.equal(200, status)
       status = request(m.url, "POST", dev .. "/campaigns/delete/" .. created)
       assert.equal(200, status)
@@ -470,29 +519,40 @@ describe("batch-mock", function()
     it("400, code 30 naming a missing required field", function()
       local status, body = api("POST", "/campaigns/create", { body = '{"live":true,"messages":[{"body":"x"}]}' })
       assert_error(status, 30, 400, body, "name")
-      status, body = api("POST", "/campaigns/create", { body = '{"name":"x","live":true}' })
+      status, body = api("POST", "/campaigns/create", { body = '{"name":"xyz","live":true}' })
       assert_error(status, 30, 400, body, "messages")
+      -- live is required (§1.3 correction: "Boolean - Required")
+      status, body = api("POST", "/campaigns/create", { body = '{"name":"xyz","messages":[{"body":"x"}]}' })
+      assert_error(status, 30, 400, body, "live")
     end)
 
     it("400, code 31 naming a field of the wrong type", function()
+      local ok = '"name":"xyz","live":true,"messages":[{"body":"x"}]'
       local cases = {
-        { '{"name":"x","live":"yes","messages":[{"body":"x"}]}', "live" },
-        { '{"name":42,"messages":[{"body":"x"}]}', "name" },
-        { '{"name":"x","messages":"hello"}', "messages" },
-        { '{"name":"x","messages":[]}', "messages" },
-        { '{"name":"x","messages":[{"body":"x"}],"push_time":"tomorrow"}', "push_time" },
+        { '{"name":"xyz","live":"yes","messages":[{"body":"x"}]}', "live" },
+        { '{"name":42,"live":true,"messages":[{"body":"x"}]}', "name" },
+        { '{"name":"xy","live":true,"messages":[{"body":"x"}]}', "name" }, -- "Min. 3 chars"
+        { '{"name":"xyz","live":true,"messages":"hello"}', "messages" },
+        { '{"name":"xyz","live":true,"messages":[]}', "messages" },
+        { "{" .. ok .. ',"push_time":"tomorrow"}', "push_time" },
+        { "{" .. ok .. ',"gcm_collapse_key":"default"}', "gcm_collapse_key" }, -- an object on create
+        { "{" .. ok .. ',"labels":["a","b","c","d"]}', "labels" },              -- "Max. 3 labels"
+        { "{" .. ok .. ',"priority":"urgent"}', "priority" },
+        { "{" .. ok .. ',"time_to_live":0}', "time_to_live" },
+        { "{" .. ok .. ',"time_to_live":2419201}', "time_to_live" },             -- at most 28 days
       }
       for _, case in ipairs(cases) do
         local status, body = api("POST", "/campaigns/create", { body = case[1] })
         assert_error(status, 31, 400, body, case[2])
       end
-      local token = list_all("campaigns")[1].campaign_token
-      local status, body = api("POST", "/campaigns/update/" .. token, { body = '{"live":1}' })
+      local token = create("campaigns", { name = "xyz", live = true, messages = { { body = "x" } } })
+      local status, body = api("POST", "/campaigns/update/" .. token,
+                               { body = '{"name":"xyz","live":1,"messages":[{"body":"x"}]}' })
       assert_error(status, 31, 400, body, "live")
     end)
 
     it("400, code 32 for a body that is not a JSON object", function()
-      local token = list_all("campaigns")[1].campaign_token
+      local token = create("campaigns", { name = "xyz", live = true, messages = { { body = "x" } } })
       for _, bad in ipairs{ '{"name":', "", "[1,2]", '"text"', "name=x" } do
         local status, body = api("POST", "/campaigns/create", { body = bad })
         assert_error(status, 32, 400, body)
@@ -687,7 +747,7 @@ describe("batch-mock", function()
       m:fault{ path = "/campaigns/list", action = "drop" }
       pcall(api, "GET", "/campaigns/list")
       assert.equal(1, #m:log())
-      assert.same({ latency = 0, log = false }, m:config{ log = false })
+      assert.is_false(m:config{ log = false }.log)
       api("GET", "/campaigns/list")
       assert.equal(1, #m:log())
       m:config{ log = true }
@@ -718,13 +778,14 @@ describe("batch-mock", function()
       local token = list_all("campaigns")[1].campaign_token
       assert.equal(200, (api("POST", "/campaigns/delete/" .. token)))
       m:fault{ path = "", status = 500, count = 100 }
-      assert.same({ latency = 0.3, log = true }, m:config{ latency = 0.3 })
+      local defaults = { latency = 0, log = true, indexing_delay = 1, gdpr_delay = 2 }
+      assert.same({ latency = 0.3, log = true, indexing_delay = 1, gdpr_delay = 2 }, m:config{ latency = 0.3 })
       local t0 = socket.gettime()
       api("GET", "/campaigns/list")
       assert.is_true(socket.gettime() - t0 >= 0.3)
 
       m:reset()
-      assert.same({ latency = 0, log = true }, select(2, m:control("GET", "/_mock/config")))
+      assert.same(defaults, select(2, m:control("GET", "/_mock/config")))
       assert.equal(0, #m:log())
       assert.equal(0, #m:faults())
       local status = api("GET", "/campaigns/" .. token)
@@ -800,14 +861,14 @@ describe("batch-mock", function()
       -- two workers share one state: what is created on some connections is seen on all others
       for i = 1, 3 do
         local s = request(out, "POST", "/1.1/" .. KEYS.api_key .. "/campaigns/create",
-                          { body = '{"name":"w' .. i .. '","messages":[{"body":"x"}]}' })
+                          { body = '{"name":"w-' .. i .. '","live":true,"messages":[{"body":"x"}]}' })
         assert.equal(201, s)
       end
       for _ = 1, 20 do
         local s, body = request(out, "GET", "/1.1/" .. KEYS.api_key .. "/campaigns/list?limit=3")
         assert.equal(200, s)
         local page = cjson.decode(body)
-        assert.same({ "w3", "w2", "w1" }, { page[1].name, page[2].name, page[3].name })
+        assert.same({ "w-3", "w-2", "w-1" }, { page[1].name, page[2].name, page[3].name })
       end
 
       assert.is_true(run(q(mock.bin) .. " stop --dir " .. q(dir) .. " 2>/dev/null"))

@@ -194,7 +194,8 @@ describe("batch-mock exports", function()
       local status, cfg = m:control("GET", "/_mock/exports/config")
       assert.equal(200, status)
       assert.same({ pending_after = 1, running_after = 2, done_after = 3, outcome = "SUCCESS", rows = 1000,
-                    parts = 1, link_ttl = 1200, csv_edge_cases = false, size = cjson.null, error_msg = cjson.null },
+                    parts = 1, link_ttl = 1200, csv_edge_cases = false, size = cjson.null, error_msg = cjson.null,
+                    id_field = "id" },
                   cfg)
       cfg = m:exports_config{ done_after = 0.3, size = 4096, outcome = "ERROR", error_msg = "boom" }
       assert.equal(0.3, cfg.done_after)
@@ -204,7 +205,8 @@ describe("batch-mock exports", function()
       assert.equal(cjson.null, cfg.size)
       assert.equal(cjson.null, cfg.error_msg)
       for _, bad in ipairs{ { rowz = 1 }, { outcome = "DONE" }, { rows = -1 }, { rows = 1.5 }, { parts = 0 },
-                            { parts = 101 }, { link_ttl = "20m" }, { csv_edge_cases = 1 }, { done_after = -1 } } do
+                            { parts = 101 }, { link_ttl = "20m" }, { csv_edge_cases = 1 }, { done_after = -1 },
+                            { id_field = "request_id" } } do
         local s, body = m:control("POST", "/_mock/exports/config", bad)
         assert.equal(400, s)
         assert.is_string(body.error)
@@ -247,6 +249,20 @@ describe("batch-mock exports", function()
       assert.matches("^" .. esc(m.url .. "/1.0/" .. KEYS.api_key .. "/export/request/" .. info.id .. "/results/")
                      .. "[%w_%-]+%.csv$", done.file_url)
       assert.is_nil(done.error_msg)
+    end)
+
+    it("id_field = token: the create answer names the request id token (the client reads either)", function()
+      m:exports_config{ id_field = "token" }
+      local status, raw = request("POST", m.url .. "/1.0/" .. KEYS.api_key .. "/export/campaign/" .. push_token()
+                                  .. "/events", { ["x-authorization"] = KEYS.rest_key }, cjson.encode(PUSH_BODY))
+      assert.equal(201, status)
+      local answer = cjson.decode(raw)
+      assert.is_nil(answer.id)
+      assert.matches(UUID, answer.token)
+      -- the request is the same: viewed and listed by that id, under "id" as §3.2 shows
+      assert.equal(answer.token, info_v1(answer.token).id)
+      m:exports_config{ id_field = "id" }
+      assert.matches(UUID, create_v1(nil, "events", push_token()).id)
     end)
 
     it("exports ids (no event_type column) and in-app events under both paths", function()
@@ -537,7 +553,7 @@ describe("batch-mock exports", function()
       assert.equal(want, all)
     end)
 
-    it("event exports: scopes, lookback checks, one event per line with identifiers, event, date", function()
+    it("event exports: scopes, lookback checks, one event object and the identifiers per line", function()
       m:exports_config{ pending_after = 0, running_after = 0, done_after = 0, rows = 5 }
       local now = os.time()
       local from = iso(now - 10 * 86400, "Z")
@@ -551,13 +567,58 @@ describe("batch-mock exports", function()
         i = i + 1
         local r = cjson.decode(line)
         assert.same({ custom_id = string.format("user-%010d", i) }, r.identifiers)
-        assert.equal(i % 2 == 1 and "purchase" or "add_to_cart", r.event)
-        assert.equal(iso(now - 10 * 86400 + i - 1, "Z"), r.date)
+        assert.equal(i % 2 == 1 and "purchase" or "add_to_cart", r.event.name)
+        assert.equal(iso(now - 10 * 86400 + i - 1, "Z"), r.event.timestamp)
+        assert.matches("^" .. string.rep("%x", 32) .. "$", r.event.id)
+        assert.same({}, r.event.attributes)
       end
       assert.equal(5, i)
 
+      -- reachability records as Batch's "Export profile data" page describes them: an event object
+      -- (channel, id, timestamp, reasons, the channel's state) and an identifiers object
+      m:exports_config{ rows = 7 }
       v = view(create_v2{ export_type = "REACHABILITY_EVENTS", from = iso(now - 86400, "Z") })
       assert.equal("PROFILE_REACHABILITY_EVENTS", v.scope)
+      local f = v.files[1]
+      _, body = fetch(location_v2(f))
+      assert.equal(f.size, #body)
+      local records, ids_seen = {}, {}
+      for line in body:gmatch("[^\n]+") do records[#records + 1] = cjson.decode(line) end
+      assert.equal(7, #records)
+      for n, r in ipairs(records) do
+        local e, who = r.event, r.identifiers
+        assert.same({ "event", "identifiers" }, (function()
+          local keys = {}
+          for k in pairs(r) do keys[#keys + 1] = k end
+          table.sort(keys)
+          return keys
+        end)())
+        assert.is_truthy(({ PUSH = true, EMAIL = true, SMS = true })[e.channel], e.channel)
+        assert.matches("^" .. string.rep("%x", 32) .. "$", e.id)
+        assert.is_nil(ids_seen[e.id])
+        ids_seen[e.id] = true
+        assert.equal(iso(now - 86400 + n - 1, "Z"), e.timestamp)
+        assert.is_true(#e.reasons >= 1)
+        assert.matches("^profile_", who.profile_id)
+        assert.equal(string.format("user-%010d", n), who.custom_id)
+        if e.channel == "PUSH" then
+          assert.is_boolean(e.is_optin)
+          assert.is_string(e.platform)
+          assert.equal(string.format("8c4e1d2a-5b1e-4c7d-9a3f-%012d", n), who.installation_id)
+        else
+          assert.is_nil(who.installation_id) -- "Only available on PUSH channels"
+          assert.is_nil(e.platform)
+        end
+        if e.channel == "EMAIL" then assert.is_string(e.email_marketing) end
+        if e.channel == "SMS" then assert.is_string(e.sms_marketing) end
+      end
+      assert.same({ "SUBSCRIBED_TO_PUSH", "PUSH_TOKEN_ADDED" }, records[1].event.reasons)
+      assert.same({ "PUSH", "EMAIL", "SMS", "PUSH", "EMAIL", "SMS", "PUSH" },
+                  (function()
+                    local c = {}
+                    for k, r in ipairs(records) do c[k] = r.event.channel end
+                    return c
+                  end)())
       local s, raw = v2("POST", "/profiles/export", { body = { export_type = "EVENTS",
                                                                from = iso(now - 91 * 86400, "Z") } })
       assert_v2_error(s, raw, 400, "MALFORMED_PARAMETER", "90 days")

@@ -7,7 +7,10 @@
 --   m:reset(); m:fault{ path = "/campaigns/list", status = 429, retry_after = "7" }; m:clear_faults()
 --   m:log() --> array; m:clear_log(); m:config{ latency = 0.02, log = false }
 --   m:exports_config{ done_after = 0.2, rows = 50 }; m:expire_links(); m:worker_pids()
+--   m:state() --> what clients wrote (GET /_mock/state); m:limits{ enabled = false } --> limits state
 --   m:control(method, path, tbl) --> status, decoded body, raw body   (raw access to /_mock/*)
+--   m:request(method, path, opts) --> status, decoded, raw, headers  (an API call with the documented
+--                                     credentials of its family: see Mock:request)
 --   m:stop()                          -- stops nginx and removes the temp dir; idempotent
 --
 -- Call m:stop() in teardown: busted runs teardown even when a test errors. As safety nets, the
@@ -148,6 +151,40 @@ function Mock:control(method, path, tbl)
   return status, decoded, raw
 end
 
+-- One API request over a new connection (redirects not followed), with the credentials of its family:
+-- X-Authorization on /1.x/, Authorization: Bearer and X-Batch-Project on /2.x/. path: the part after
+-- the base URL (percent escapes are sent as written). opts: body (a string, or a table sent as JSON),
+-- headers (added, or replacing), auth = false (no credentials). Returns the status, the decoded JSON
+-- body (nil when it does not decode), the raw body and the response headers.
+function Mock:request(method, path, opts)
+  opts = opts or {}
+  local headers = {}
+  if opts.auth ~= false then
+    if path:match("^/2%.") then
+      headers["authorization"] = "Bearer " .. self.keys.rest_key
+      headers["x-batch-project"] = self.keys.project_key
+    else
+      headers["x-authorization"] = self.keys.rest_key
+    end
+  end
+  for k, v in pairs(opts.headers or {}) do headers[k:lower()] = v end
+  local body = opts.body
+  if type(body) == "table" then body = assert(cjson.encode(body)) end
+  if body then
+    headers["content-type"] = headers["content-type"] or "application/json"
+    headers["content-length"] = tostring(#body)
+  end
+  local chunks = {}
+  local ok, status, resp_headers = http.request{
+    url = self.url .. path, method = method, headers = headers, sink = ltn12.sink.table(chunks),
+    source = body and ltn12.source.string(body) or nil, redirect = false, create = tcp_with_timeout,
+  }
+  if not ok then error("batch-mock: " .. method .. " " .. path .. ": " .. tostring(status), 2) end
+  local raw = table.concat(chunks)
+  local decoded = raw ~= "" and cjson.decode(raw) or nil
+  return status, integers(decoded), raw, resp_headers
+end
+
 -- Like control, but raises unless the status is the expected one.
 local function expect(self, want, method, path, tbl)
   local status, decoded, raw = self:control(method, path, tbl)
@@ -180,6 +217,17 @@ function Mock:exports_config(tbl) return expect(self, 200, "POST", "/_mock/expor
 
 -- Every storage link handed out so far expires (403 "Request has expired" from /_storage/).
 function Mock:expire_links() expect(self, 200, "POST", "/_mock/exports/expire_links") end
+
+-- What clients wrote, per app and project (GET /_mock/state, decoded; see mock/README.md).
+function Mock:state() return expect(self, 200, "GET", "/_mock/state") end
+
+-- The rate limits: without tbl, their state (GET /_mock/limits: enabled, retry_after, rates,
+-- accepted, rejected); with tbl, merges it first ({ enabled, retry_after, rates = { bucket =
+-- { rate, burst } } }) and returns the new state.
+function Mock:limits(tbl)
+  if tbl == nil then return expect(self, 200, "GET", "/_mock/limits") end
+  return expect(self, 200, "POST", "/_mock/limits", tbl)
+end
 
 -- The pids of the nginx worker processes (children of the master), e.g. to read their VmRSS.
 function Mock:worker_pids()

@@ -5,11 +5,19 @@ local type, pairs = type, pairs
 
 local _M = {}
 
-local DEFAULTS = { latency = 0, log = true }
+-- indexing_delay: seconds an indexing token (audiences, catalogs, custom audiences) stays IN_PROGRESS;
+-- gdpr_delay: seconds a GDPR request stays pending. Both UNCONFIRMED (Batch documents no duration).
+local DEFAULTS = { latency = 0, log = true, indexing_delay = 1, gdpr_delay = 2 }
+
+local function seconds(max)
+  return function(v) return type(v) == "number" and v >= 0 and v <= max, "a number of seconds in 0.." .. max end
+end
 
 local CHECKS = {
-  latency = function(v) return type(v) == "number" and v >= 0 and v <= 60, "a number of seconds in 0..60" end,
+  latency = seconds(60),
   log = function(v) return type(v) == "boolean", "a boolean" end,
+  indexing_delay = seconds(86400),
+  gdpr_delay = seconds(86400),
 }
 
 local function ctl() return ngx.shared.batch_mock_ctl end
@@ -24,8 +32,14 @@ function _M.log_enabled()
   return ctl():get("cfg:log") ~= false
 end
 
+-- A delay setting (indexing_delay, gdpr_delay).
+function _M.delay(name)
+  return ctl():get("cfg:" .. name) or DEFAULTS[name]
+end
+
 function _M.get()
-  return { latency = _M.latency(), log = _M.log_enabled() }
+  return { latency = _M.latency(), log = _M.log_enabled(), indexing_delay = _M.delay("indexing_delay"),
+           gdpr_delay = _M.delay("gdpr_delay") }
 end
 
 -- Merges settings; rejects unknown names and wrong types (a typo should not pass silently).

@@ -21,6 +21,7 @@ _M.DEFAULTS = {
   parts = 1,              -- 2.x: number of files
   link_ttl = 1200,        -- seconds a signed storage link stays valid (20 min, batch-api.md §3.3, §4.4)
   csv_edge_cases = false, -- 1.0: BOM, CRLF, and 3 rows with ; "" and newlines in quoted fields
+  id_field = "id",        -- 1.0 create answer: the request id as "id" or as "token" (UNCONFIRMED, §3.1)
 }
 
 local function is_int(v) return type(v) == "number" and v == floor(v) end
@@ -39,6 +40,7 @@ local CHECKS = {
   parts = function(v) return is_int(v) and v >= 1 and v <= 100, "an integer in 1..100" end,
   link_ttl = function(v) return type(v) == "number" and v >= 0 and v <= 604800, "a number of seconds in 0..604800" end,
   csv_edge_cases = function(v) return type(v) == "boolean", "a boolean" end,
+  id_field = function(v) return v == "id" or v == "token", '"id" or "token"' end,
 }
 -- Keys that may be set to null (back to "none").
 local NULLABLE = { error_msg = true, size = true }

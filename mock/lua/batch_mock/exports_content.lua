@@ -41,7 +41,27 @@ end
 ---------------------------------------------------------------------------------------- templates
 -- A template is built from pieces: a constant string (already escaped for the output format), or
 -- { num = "%010d" } (a conversion of i), { date = true } (the record's date, see date_of), or
--- { cycle = { "a", "b", ... } } (element (i - 1) % #cycle + 1).
+-- { cycle = { e1, e2, ... } } (element (i - 1) % #cycle + 1), each element a string or a list of
+-- the other pieces (cycles of one template line up: record i takes element (i - 1) % n of each).
+
+-- The format string of record class r and its arguments ("i" or "date(i)"), in order.
+local function flatten(pieces, r, out, args)
+  for _, p in ipairs(pieces) do
+    if type(p) == "string" then
+      out[#out + 1] = escape_pct(p)
+    elseif p.num then
+      out[#out + 1] = p.num
+      args[#args + 1] = "i"
+    elseif p.date then
+      out[#out + 1] = "%s"
+      args[#args + 1] = "date(i)"
+    else
+      local e = p.cycle[(r - 1) % #p.cycle + 1]
+      if type(e) == "string" then out[#out + 1] = escape_pct(e) else flatten(e, r, out, args) end
+    end
+  end
+end
+
 local function compile(pieces, t0)
   local period = 1
   for _, p in ipairs(pieces) do
@@ -50,23 +70,13 @@ local function compile(pieces, t0)
       period = period / gcd(period, n) * n
     end
   end
-  local fmts, args = {}, {}
+  local fmts, arglists, same = {}, {}, true
   for r = 1, period do
-    local out = {}
-    for _, p in ipairs(pieces) do
-      if type(p) == "string" then
-        out[#out + 1] = escape_pct(p)
-      elseif p.num then
-        out[#out + 1] = p.num
-        if r == 1 then args[#args + 1] = "i" end
-      elseif p.date then
-        out[#out + 1] = "%s"
-        if r == 1 then args[#args + 1] = "date(i)" end
-      else
-        out[#out + 1] = escape_pct(p.cycle[(r - 1) % #p.cycle + 1])
-      end
-    end
+    local out, args = {}, {}
+    flatten(pieces, r, out, args)
     fmts[r] = concat(out)
+    arglists[r] = #args > 0 and (", " .. concat(args, ", ")) or ""
+    if arglists[r] ~= arglists[1] then same = false end
   end
 
   -- record dates: t0 + (i - 1) seconds, RFC 3339 in UTC; the day part is cached
@@ -81,10 +91,20 @@ local function compile(pieces, t0)
     return format("%s%02d:%02d:%02dZ", day_str, floor(s / 3600), floor(s / 60) % 60, s % 60)
   end
 
-  -- record(i) = format(fmts[(i - 1) % P + 1], <one argument per conversion>), compiled once per file
-  local argl = #args > 0 and (", " .. concat(args, ", ")) or ""
-  local src = "local format, fmts, P, date = ...\n"
-    .. "return function(i) return format(fmts[(i - 1) % P + 1]" .. argl .. ") end"
+  -- record(i) = format(fmts[(i - 1) % P + 1], <one argument per conversion>), compiled once per file;
+  -- when the classes take different arguments, one function per class
+  local src
+  if same then
+    src = "local format, fmts, P, date = ...\n"
+      .. "return function(i) return format(fmts[(i - 1) % P + 1]" .. arglists[1] .. ") end"
+  else
+    local fns = {}
+    for r = 1, period do
+      fns[r] = "function(i) return format(fmts[" .. r .. "]" .. arglists[r] .. ") end"
+    end
+    src = "local format, fmts, P, date = ...\nlocal f = { " .. concat(fns, ",\n") .. " }\n"
+      .. "return function(i) return f[(i - 1) % P + 1](i) end"
+  end
   local record = assert(loadstring(src, "=exports_content.record"))(format, fmts, period, date)
 
   local pre = { [0] = 0 } -- pre[r]: bytes of records 1..r, r = 0..P
@@ -187,8 +207,36 @@ local ATTRIBUTES = {
 
 _M.DEFAULT_EVENTS = {
   EVENTS = { "add_to_cart", "purchase", "app_open" },
-  REACHABILITY_EVENTS = { "push_subscribed", "email_subscribed", "email_unsubscribed", "sms_subscribed" },
 }
+
+local EVENT_ID = "6156b060%024x" -- 32 hex digits, unique per record
+
+-- Reachability records, in the shape of Batch's "Export profile data" page: an event object (channel,
+-- id, timestamp, reasons and the channel's state fields) and an identifiers object (profile_id,
+-- custom_id, and installation_id on PUSH events only). Six kinds of events in turn.
+local REACHABILITY = {
+  { "PUSH", { "SUBSCRIBED_TO_PUSH", "PUSH_TOKEN_ADDED" }, '"is_optin":true,"platform":"iOS"' },
+  { "EMAIL", { "SUBSCRIBED_TO_EMAIL_MARKETING", "EMAIL_ADDRESS_ADDED" },
+    '"has_email_address":true,"email_marketing":"subscribed"' },
+  { "SMS", { "SUBSCRIBED_TO_SMS_MARKETING", "PHONE_NUMBER_ADDED" },
+    '"has_phone_number":true,"sms_marketing":"subscribed"' },
+  { "PUSH", { "UNSUBSCRIBED_FROM_PUSH" }, '"is_optin":false,"platform":"Android"' },
+  { "EMAIL", { "UNSUBSCRIBED_FROM_EMAIL_MARKETING" }, '"has_email_address":true,"email_marketing":"unsubscribed"' },
+  { "SMS", { "UNSUBSCRIBED_FROM_SMS_MARKETING", "PHONE_NUMBER_REMOVED" },
+    '"has_phone_number":false,"sms_marketing":"unsubscribed"' },
+}
+
+local function reachability_pieces()
+  local heads, tails, installs = {}, {}, {}
+  for k, e in ipairs(REACHABILITY) do
+    heads[k] = '{"event":{"channel":"' .. e[1] .. '","id":"'
+    tails[k] = '","reasons":' .. json.encode(json.array(e[2])) .. "," .. e[3] .. "},"
+    installs[k] = e[1] == "PUSH" and { ',"installation_id":"8c4e1d2a-5b1e-4c7d-9a3f-', { num = "%012d" }, '"' } or ""
+  end
+  return { { cycle = heads }, { num = EVENT_ID }, '","timestamp":"', { date = true }, { cycle = tails },
+           '"identifiers":{"profile_id":"profile_', { num = "%032d" }, '","custom_id":"user-', { num = "%010d" }, '"',
+           { cycle = installs }, "}" }
+end
 
 local function jstr(s)
   return json.encode(s)
@@ -220,9 +268,10 @@ local function ndjson_template(rec)
   local req = rec.request
   local identifiers = type(req.identifiers) == "table" and #req.identifiers > 0 and req.identifiers
     or { "custom_id" }
-  local pieces = { "{" }
-  identifier_pieces(pieces, identifiers)
+  local pieces
   if rec.export_type == "ATTRIBUTES" then
+    pieces = { "{" }
+    identifier_pieces(pieces, identifiers)
     pieces[#pieces + 1] = ',"attributes":{'
     for k, name in ipairs(type(req.attributes) == "table" and req.attributes or {}) do
       if k > 1 then pieces[#pieces + 1] = "," end
@@ -235,12 +284,17 @@ local function ndjson_template(rec)
       end
     end
     pieces[#pieces + 1] = "}"
+  elseif rec.export_type == "REACHABILITY_EVENTS" then
+    pieces = reachability_pieces()
   else
+    -- EVENTS: an event object and the requested identifiers (the shape is a guess, UNCONFIRMED)
     local events = type(req.events) == "table" and #req.events > 0 and req.events
-      or _M.DEFAULT_EVENTS[rec.export_type]
+      or _M.DEFAULT_EVENTS.EVENTS
     local names = {}
     for k, e in ipairs(events) do names[k] = jstr(e) end
-    append(pieces, { ',"event":', { cycle = names }, ',"date":"', { date = true }, '"' })
+    pieces = { '{"event":{"name":', { cycle = names }, ',"id":"', { num = EVENT_ID }, '","timestamp":"',
+               { date = true }, '","attributes":{}},' }
+    identifier_pieces(pieces, identifiers)
   end
   pieces[#pieces + 1] = "}\n"
   local tpl = compile(pieces, rec.t0 or 0)

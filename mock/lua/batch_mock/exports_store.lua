@@ -9,10 +9,9 @@
 --   xf:<file_id>       "<export id> <part>"
 local ngx = ngx
 local json = require "batch_mock.json"
+local ids = require "batch_mock.ids"
 
-local tostring, tonumber, format, byte, sub, concat = tostring, tonumber, string.format, string.byte, string.sub,
-  table.concat
-local floor = math.floor
+local tostring, tonumber, ipairs = tostring, tonumber, ipairs
 
 local _M = {}
 
@@ -26,42 +25,15 @@ local function put(key, value)
   return true
 end
 
-local function seed()
-  local n = dict():incr("x:counter", 1, 0)
-  return ngx.worker.pid() .. ":" .. ngx.now() .. ":" .. n .. ":" .. math.random()
-end
-
--- Lowercase base32 (0-9, a-z without i, l, o, u) of 20 bytes: 32 characters.
-local B32 = "0123456789abcdefghjkmnpqrstvwxyz"
-local function base32(bin)
-  local out, bits, acc = {}, 0, 0
-  for k = 1, #bin do
-    acc = acc * 256 + byte(bin, k)
-    bits = bits + 8
-    while bits >= 5 do
-      bits = bits - 5
-      local v = floor(acc / 2 ^ bits)
-      acc = acc - v * 2 ^ bits
-      out[#out + 1] = sub(B32, v + 1, v + 1)
-    end
-  end
-  return concat(out)
-end
-
 -- 1.0 request id: UUID-like, e.g. 9aed764e-7a79-4197-b378-df82da994f78.
-function _M.new_v1_id()
-  local h = ngx.md5(seed())
-  return format("%s-%s-4%s-b%s-%s", sub(h, 1, 8), sub(h, 9, 12), sub(h, 14, 16), sub(h, 18, 20), sub(h, 21, 32))
-end
+_M.new_v1_id = function() return ids.uuid() end
 
 -- 2.x export id: "export_" and 32 lowercase alphanumerics.
-function _M.new_v2_id()
-  return "export_" .. base32(ngx.sha1_bin(seed()))
-end
+_M.new_v2_id = function() return ids.prefixed("export") end
 
 -- A file id of a 2.x export part: "file_" and 32 lowercase alphanumerics, derived from the export.
 function _M.file_id(export_id, part)
-  return "file_" .. base32(ngx.sha1_bin(export_id .. "/" .. part))
+  return ids.prefixed("file", export_id .. "/" .. part)
 end
 
 ---------------------------------------------------------------------------------------- 1.0

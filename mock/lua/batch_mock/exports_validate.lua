@@ -2,9 +2,10 @@
 -- fine, else nil, an error name (MISSING_PARAMETER | MALFORMED_PARAMETER | MALFORMED_JSON_BODY) and a
 -- message naming the field.
 local json = require "batch_mock.json"
+local dates = require "batch_mock.dates"
 
-local type, ipairs, tonumber = type, ipairs, tonumber
-local find, match, floor = string.find, string.match, math.floor
+local type, ipairs = type, ipairs
+local find, floor = string.find, math.floor
 
 local _M = {}
 
@@ -21,7 +22,7 @@ local function malformed(field, want)
   return nil, "MALFORMED_PARAMETER", "Malformed parameter '" .. field .. "': " .. want
 end
 
-local function is_object(v) return type(v) == "table" and not json.is_array(v) and v[1] == nil end
+local is_object = json.is_object
 
 -- A non-empty array of at most max strings, each accepted by ok (optional).
 local function string_array(v, max, ok)
@@ -35,35 +36,7 @@ local function string_array(v, max, ok)
   return true
 end
 
--- Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil).
-local function days(y, m, d)
-  y = m <= 2 and y - 1 or y
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
--- "YYYY-MM-DDTHH:MM:SS", optionally with fractions and "Z" or "+HH:MM" (RFC 3339; no zone: UTC).
--- Returns unix seconds, or nil.
-function _M.parse_date(s)
-  if type(s) ~= "string" then return nil end
-  local y, mo, d, h, mi, sec, rest = match(s, "^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)(.*)$")
-  if not y then return nil end
-  y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
-  if mo < 1 or mo > 12 or d < 1 or d > 31 or h > 23 or mi > 59 or sec > 60 then return nil end
-  rest = rest:gsub("^%.%d+", "")
-  local offset = 0
-  if rest ~= "Z" and rest ~= "z" and rest ~= "" then
-    local sign, oh, om = match(rest, "^([+-])(%d%d):(%d%d)$")
-    if not sign then return nil end
-    offset = (tonumber(oh) * 60 + tonumber(om)) * 60
-    if sign == "-" then offset = -offset end
-  end
-  return days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset
-end
+_M.parse_date = dates.parse
 
 local DATE_1_0 = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$"
 

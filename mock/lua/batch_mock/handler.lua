@@ -7,8 +7,20 @@ local reqlog = require "batch_mock.reqlog"
 local faults = require "batch_mock.faults"
 local inject = require "batch_mock.inject"
 local config = require "batch_mock.config"
+local errors = require "batch_mock.errors"
 
 local _M = {}
+
+-- The route's answer; an error raised on the way (a full shared dict, a bug) becomes Batch's
+-- SERVER_ERROR in the family's shape, and goes to error.log.
+local function dispatch(ctx)
+  local ok, status, body, headers = pcall(router.dispatch, ctx)
+  if ok then return status, body, headers end
+  ngx.log(ngx.ERR, "batch-mock: ", ctx.method, " ", router.redact(ctx.path), ": ", tostring(status))
+  local message = "Server error (batch-mock): " .. tostring(status)
+  if ctx.path:find("^/2%.") then return errors.v2("SERVER_ERROR", message) end
+  return errors.v1("SERVER_ERROR", message)
+end
 
 function _M.handle()
   local var = ngx.var
@@ -22,13 +34,16 @@ function _M.handle()
   local latency = config.latency()
   if latency > 0 then ngx.sleep(latency) end
 
-  local ctx = { method = method, uri = uri, body = body }
+  -- the raw path (percent escapes kept) is what routes match; uri is nginx's decoded form
+  local path = var.request_uri
+  local q = path:find("?", 1, true)
+  if q then path = path:sub(1, q - 1) end
+  local ctx = { method = method, uri = uri, path = path, body = body }
   local fault = faults.take(method, uri)
   if fault then
-    return inject.apply(fault, uri, function() return router.dispatch(ctx) end)
+    return inject.apply(fault, uri, function() return dispatch(ctx) end)
   end
-  local status, resp, headers = router.dispatch(ctx)
-  return http.send(status, resp, headers)
+  return http.send(dispatch(ctx))
 end
 
 return _M

@@ -24,6 +24,16 @@ function _M.is_array(t)
   return type(t) == "table" and getmetatable(t) == array_mt
 end
 
+-- What a decoded JSON value is: an object (a table that is no array; "{}" included) or a list (an
+-- array, "[]" included). The one place for this test.
+function _M.is_object(v)
+  return type(v) == "table" and getmetatable(v) ~= array_mt and v[1] == nil
+end
+
+function _M.is_list(v)
+  return type(v) == "table" and (getmetatable(v) == array_mt or v[1] ~= nil)
+end
+
 ---------------------------------------------------------------------------------------------- decode
 -- An empty array in the text becomes ["<MARK>"] before cjson sees it; after decoding, such a
 -- one-element table becomes an empty table marked as an array. The mark cannot appear in normal

@@ -35,6 +35,8 @@ function _M.append(method, uri, body)
     body = body or "",
     connection = tonumber(var.connection),
     connection_requests = tonumber(var.connection_requests),
+    raw_path = var.request_uri:match("^[^?]*"),
+    worker = ngx.worker.pid(),
     scheme = var.scheme,
   }
   d:set(tostring(seq), entry)

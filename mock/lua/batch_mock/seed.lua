@@ -4,9 +4,11 @@
 local ngx = ngx
 local json = require "batch_mock.json"
 local store = require "batch_mock.store"
+local campaigns = require "batch_mock.campaigns"
 local keys = require "batch_mock.keys"
+local dates = require "batch_mock.dates"
 
-local floor, os_date = math.floor, os.date
+local floor = math.floor
 
 local _M = {}
 
@@ -15,8 +17,7 @@ _M.IN_APP_COUNT = 12
 
 local BASE_TIME = 1704067200 -- 2024-01-01T00:00:00Z
 
-local function date(t) return os_date("!%Y-%m-%dT%H:%M:%S", t) end
-local function day(t) return os_date("!%Y-%m-%d", t) end
+local date, day = dates.v1, dates.day
 
 function _M.token(app, kind, i)
   return ngx.md5("batch-mock/" .. app .. "/" .. kind .. "/" .. i)
@@ -136,10 +137,13 @@ function _M.all()
     for i = 1, _M.PUSH_COUNT do
       local c, created = push_campaign(app, i)
       assert(store.put(app, "push", c, true))
+      assert(store.set_params(app, "push", c.campaign_token, campaigns.count_params(c)))
       assert(store.put_stats(app, c.campaign_token, push_stats(c, i, created)))
     end
     for i = 1, _M.IN_APP_COUNT do
-      assert(store.put(app, "in_app", in_app_campaign(app, i), true))
+      local c = in_app_campaign(app, i)
+      assert(store.put(app, "in_app", c, true))
+      assert(store.set_params(app, "in_app", c.campaign_token, campaigns.count_params(c)))
     end
   end
 end

@@ -6,10 +6,12 @@
 --   s:<app>:<kind>:<seq>     the token created at that sequence number (list order: newest first)
 --   n:<app>:<kind>           the last sequence number
 --   st:<app>:<token>         push stats JSON
+--   np:<app>:<kind>:<token>  how many parameters an update must carry at least (batch-api.md §1.4)
 -- Answers are stored already encoded: a view is one dict lookup and no JSON work.
 -- Writes use safe_set: a full dict gives an error (a 500 answer) instead of silently evicting data.
 local ngx = ngx
 local json = require "batch_mock.json"
+local ids = require "batch_mock.ids"
 
 local sub, byte, concat, tostring, ipairs = string.sub, string.byte, table.concat, tostring, ipairs
 
@@ -63,6 +65,19 @@ function _M.delete(app, kind, token)
   d:delete("c:" .. p .. token)
   d:delete("b:" .. p .. token)
   d:delete("st:" .. app .. ":" .. token)
+  d:delete("np:" .. p .. token)
+end
+
+-- The parameter count an update of this campaign must reach: the create's, raised by any update
+-- that carried more ("parameters added after an update cannot be removed").
+function _M.get_params(app, kind, token)
+  return dict():get("np:" .. app .. ":" .. kind .. ":" .. token) or 0
+end
+
+function _M.set_params(app, kind, token, n)
+  local ok, err = dict():safe_set("np:" .. app .. ":" .. kind .. ":" .. token, n)
+  if not ok then return nil, "batch_mock_data: " .. tostring(err) end
+  return true
 end
 
 -- The list route's JSON array: newest first, skipping `from` matches, at most `limit` items.
@@ -101,10 +116,7 @@ function _M.get_stats(app, token)
 end
 
 -- A fresh campaign token: 32 lowercase hex digits, unique across workers and restarts.
-function _M.new_token()
-  local n = dict():incr("token_counter", 1, 0)
-  return ngx.md5(ngx.worker.pid() .. ":" .. ngx.now() .. ":" .. n .. ":" .. math.random())
-end
+_M.new_token = function() return ids.hex32() end
 
 function _M.flush()
   local d = dict()

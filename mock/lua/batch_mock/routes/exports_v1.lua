@@ -16,12 +16,13 @@ local exports_validate = require "batch_mock.exports_validate"
 local exports_content = require "batch_mock.exports_content"
 local signing = require "batch_mock.signing"
 local base_url = require "batch_mock.base_url"
+local dates = require "batch_mock.dates"
 
-local os_date, floor, ipairs = os.date, math.floor, ipairs
+local os_date, ipairs = os.date, ipairs
 
 local DEFAULT_ERROR = "The export could not be generated (batch-mock)"
 
-local function date(t) return os_date("!%Y-%m-%dT%H:%M:%S", floor(t)) end
+local date = dates.v1
 
 local function not_found(id)
   return errors.v1("ROUTE_NOT_FOUND", "Export request not found: no request with id '" .. id .. "'")
@@ -72,7 +73,9 @@ local function create(ctx, key, kind, token, what)
   rec.parts = exports_content.plan(rec, cfg)
   local ok, err = exports_store.put_v1(rec)
   if not ok then return errors.v1("SERVER_ERROR", "emulator storage full: " .. err) end
-  return 201, json.encode(info(rec, key))
+  local answer = info(rec, key)
+  if cfg.id_field == "token" then answer.id, answer.token = nil, answer.id end
+  return 201, json.encode(answer)
 end
 
 local function get(ctx, key, id)
@@ -106,21 +109,21 @@ local function results(ctx, id, name)
   return 302, "", { Location = location, ["Cache-Control"] = "no-store" }
 end
 
-local P = "^/1%.0/([^/]+)/"
+local P = "/1.0/{api_key}/"
 
 return {
-  { method = "POST", pattern = P .. "export/campaign/([^/]+)/events$", auth = "mep",
+  { method = "POST", path = P .. "export/campaign/{token}/events", auth = "mep",
     handler = function(ctx, key, token) return create(ctx, key, "campaign", token, "events") end },
-  { method = "POST", pattern = P .. "export/campaign/([^/]+)/ids$", auth = "mep",
+  { method = "POST", path = P .. "export/campaign/{token}/ids", auth = "mep",
     handler = function(ctx, key, token) return create(ctx, key, "campaign", token, "ids") end },
-  { method = "POST", pattern = P .. "export/inapp%-campaign/([^/]+)/events$", auth = "mep",
+  { method = "POST", path = P .. "export/inapp-campaign/{token}/events", auth = "mep",
     handler = function(ctx, key, token) return create(ctx, key, "inapp-campaign", token, "events") end },
-  { method = "POST", pattern = P .. "inapp%-campaign/([^/]+)/events$", auth = "mep",
+  { method = "POST", path = P .. "inapp-campaign/{token}/events", auth = "mep",
     handler = function(ctx, key, token) return create(ctx, key, "inapp-campaign", token, "events") end },
-  { method = "GET", pattern = P .. "export/requests$", auth = "mep",
+  { method = "GET", path = P .. "export/requests", auth = "mep",
     handler = function(ctx, key) return list(ctx, key) end },
-  { method = "GET", pattern = P .. "export/request/([^/]+)$", auth = "mep", live_only = true,
+  { method = "GET", path = P .. "export/request/{id}", auth = "mep", live_only = true,
     handler = function(ctx, key, id) return get(ctx, key, id) end },
-  { method = "GET", pattern = P .. "export/request/([^/]+)/results/([^/]+)$", auth = "mep", live_only = true,
+  { method = "GET", path = P .. "export/request/{id}/results/{name}", auth = "mep", live_only = true,
     handler = function(ctx, _, id, name) return results(ctx, id, name) end },
 }

@@ -8,6 +8,7 @@ local ngx = ngx
 local json = require "batch_mock.json"
 local errors = require "batch_mock.errors"
 local validate = require "batch_mock.validate"
+local query = require "batch_mock.query"
 local exports_config = require "batch_mock.exports_config"
 local exports_store = require "batch_mock.exports_store"
 local exports_state = require "batch_mock.exports_state"
@@ -15,20 +16,13 @@ local exports_validate = require "batch_mock.exports_validate"
 local exports_content = require "batch_mock.exports_content"
 local signing = require "batch_mock.signing"
 local base_url = require "batch_mock.base_url"
+local dates = require "batch_mock.dates"
 
-local os_date, floor, ipairs, type, tonumber, find = os.date, math.floor, ipairs, type, tonumber, string.find
+local ipairs, find = ipairs, string.find
 
 local DEFAULT_ERROR = "The export could not be generated (batch-mock)"
 
-local function date(t) return os_date("!%Y-%m-%dT%H:%M:%SZ", floor(t)) end
-
--- A single query parameter (a repeated one counts as malformed).
-local function arg(name)
-  local v = ngx.req.get_uri_args(20)[name]
-  if type(v) == "table" then return nil, true end
-  if v == true then v = "" end
-  return v
-end
+local date = dates.rfc3339
 
 -- The §4.2 view of an export, as seen now through API version `version` ("2.N").
 local function view(rec, version, now)
@@ -75,9 +69,8 @@ local function create(ctx)
 end
 
 local function required_id()
-  local id, repeated = arg("id")
-  if repeated then return nil, errors.v2("MALFORMED_PARAMETER", "Malformed parameter 'id': given more than once") end
-  if not id or id == "" then return nil, errors.v2("MISSING_PARAMETER", "Missing parameter 'id'") end
+  local id, name, message = query.required("id")
+  if not id then return nil, errors.v2(name, message) end
   return id
 end
 
@@ -91,24 +84,15 @@ local function get(_, version)
 end
 
 local function list(_, version)
-  local limit, repeated = arg("limit")
-  if repeated or (limit and limit ~= "" and not (find(limit, "^%d+$") and #limit <= 3
-                                                  and tonumber(limit) >= 1 and tonumber(limit) <= 100)) then
-    return errors.v2("MALFORMED_PARAMETER", "Malformed parameter 'limit': must be an integer in 1..100")
-  end
-  limit = (limit and limit ~= "") and tonumber(limit) or 10
-  local cursor
-  cursor, repeated = arg("from")
+  local limit, name, message = query.limit()
+  if not limit then return errors.v2(name, message) end
   local from
-  if repeated then
-    return errors.v2("MALFORMED_PARAMETER", "Malformed parameter 'from': given more than once")
-  elseif cursor and cursor ~= "" then
-    from = ngx.decode_base64(cursor)
-    if not from or not find(from, "^export_[%w]+$") then
-      return errors.v2("MALFORMED_PARAMETER", "Malformed parameter 'from': not a cursor from next_from")
-    end
+  from, name, message = query.cursor()
+  if from == nil then return errors.v2(name, message) end
+  if from and not find(from, "^export_[%w]+$") then
+    return errors.v2("MALFORMED_PARAMETER", "Malformed parameter 'from': not a cursor from next_from")
   end
-  local page, next_id = exports_store.list_v2(from, limit)
+  local page, next_id = exports_store.list_v2(from or nil, limit)
   if not page then
     return errors.v2("MALFORMED_PARAMETER", "Malformed parameter 'from': unknown cursor")
   end
@@ -117,7 +101,7 @@ local function list(_, version)
   local exports = json.array()
   for i, rec in ipairs(page) do exports[i] = view(rec, "2." .. version, now) end
   return 200, json.encode{ exports = exports, count = #exports, has_more = next_id ~= nil,
-                           next_from = next_id and ngx.encode_base64(next_id) or nil }
+                           next_from = next_id and query.encode_cursor(next_id) or nil }
 end
 
 local function download(_)
@@ -136,11 +120,11 @@ local function download(_)
   return 307, "", { Location = location, ["Cache-Control"] = "no-store" }
 end
 
-local P = "^/2%.(%d+)/"
+local P = "/2.N/"
 
 return {
-  { method = "POST", pattern = P .. "profiles/export$", auth = "cep", handler = create },
-  { method = "GET", pattern = P .. "exports/view$", auth = "cep", handler = get },
-  { method = "GET", pattern = P .. "exports/list$", auth = "cep", handler = list },
-  { method = "GET", pattern = P .. "exports/download$", auth = "cep", handler = download },
+  { method = "POST", path = P .. "profiles/export", auth = "cep", handler = create },
+  { method = "GET", path = P .. "exports/view", auth = "cep", handler = get },
+  { method = "GET", path = P .. "exports/list", auth = "cep", handler = list },
+  { method = "GET", path = P .. "exports/download", auth = "cep", handler = download },
 }
