@@ -99,7 +99,7 @@ describe("batch.core", function()
     it("sends the method, body and headers given, plus the User-Agent, a JSON Content-Type and no Expect",
       function()
         local h = core.new{}
-        local body = '{"name":"core spec","messages":[{"language":"en","title":"Hi","body":"Hello"}]}'
+        local body = '{"name":"core spec","live":true,"messages":[{"language":"en","title":"Hi","body":"Hello"}]}'
         local headers = auth()
         headers["X-Custom"] = "yes"
         headers["X-Number"] = 42

@@ -142,17 +142,19 @@ describe("campaigns (API 1.1)", function()
   end)
 
   it("update: POST /campaigns/update/{token} with the body, gives true", function()
-    local created = assert(client.campaigns:create{ name = "A", live = true, push_time = "now",
+    local created = assert(client.campaigns:create{ name = "Summer sale", live = true, push_time = "now",
                                                     messages = { { language = "en", body = "x" } } })
     m:clear_log()
-    local ok, err = client.campaigns:update(created.campaign_token,
-                                            { name = "Updated Test Campaign Name", live = true })
+    -- an update carries at least the create's parameters (batch-api.md §1.4)
+    local update = { name = "Updated Test Campaign Name", live = true, push_time = "now",
+                     messages = { { language = "en", body = "x" } } }
+    local ok, err = client.campaigns:update(created.campaign_token, update)
     assert.is_nil(err)
     assert.is_true(ok)
     local r = only_request()
     assert.equal("POST", r.method)
     assert.equal("/1.1/" .. keys.api_key .. "/campaigns/update/" .. created.campaign_token, r.path)
-    assert.same({ name = "Updated Test Campaign Name", live = true }, cjson.decode(r.body))
+    assert.same(update, cjson.decode(r.body))
     assert.equal("Updated Test Campaign Name", assert(client.campaigns:get(created.campaign_token)).name)
   end)
 

@@ -52,7 +52,11 @@ describe("inapp_campaigns (API 1.1)", function()
     local token = res.campaign_token
     assert.equal(base() .. "/create", m:log()[1].path)
     assert.same(body, cjson.decode(m:log()[1].body))
-    assert.is_true(client.inapp_campaigns:update(token, { name = "Renamed", live = false }))
+    -- an update carries at least the create's parameters (batch-api.md §1.4): the whole body, changed
+    local changed = {}
+    for k, v in pairs(body) do changed[k] = v end
+    changed.name, changed.live = "Renamed", false
+    assert.is_true(client.inapp_campaigns:update(token, changed))
     assert.equal(base() .. "/update/" .. token, m:log()[2].path)
     assert.equal("Renamed", assert(client.inapp_campaigns:get(token)).name)
     assert.is_true(client.inapp_campaigns:delete(token))

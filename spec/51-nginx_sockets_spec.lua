@@ -143,7 +143,7 @@ describe("inside nginx, the ngx transport's socket engine", function()
       local c = CLIENT()
       local made = {}
       for i = 1, 3 do
-        local v, err = c.campaigns:create{ name = "sockets " .. i, push_time = "now",
+        local v, err = c.campaigns:create{ name = "sockets " .. i, live = true, push_time = "now",
                                            messages = { { title = "t", body = "b" } } }
         if not v then return RESULT(v, err) end
         made[i] = v.campaign_token

@@ -529,7 +529,7 @@ describe("retries against the emulator", function()
   end)
 
   local function create(c)
-    return c.campaigns:create{ name = "retry-spec", messages = { { language = "en", body = "hi" } } }
+    return c.campaigns:create{ name = "retry-spec", live = true, messages = { { language = "en", body = "hi" } } }
   end
 
   for _, s in ipairs{ 429, 503 } do

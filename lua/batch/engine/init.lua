@@ -36,7 +36,7 @@ _M.emit = emit
 
 -- Sleeps s seconds on the client's clock (the only sleep of the client).
 local function wait(client, s)
-  if s > 0 then client.sleep(s) end
+  client.sleep(s > 0 and s or 0)
 end
 _M.wait = wait
 
@@ -152,6 +152,7 @@ function _M.run(client, jobs, opts)
   local last = {} -- job -> error fields of its last failed attempt
   local next_at = {} -- job -> when its next attempt is due
   local delay_of, base_of = {}, {} -- job -> its backoff delay, and when it was decided
+  local backing_off = {} -- job -> true until the wait for its backoff (even of 0 s) has been made
   -- `now` moves on by the clock after each round, and to the time waited for after each wait (an
   -- injected sleep need not move the clock)
   local now = client.now()
@@ -160,7 +161,7 @@ function _M.run(client, jobs, opts)
     local still = {}
     for _, job in ipairs(pending) do
       local at = next_at[job]
-      if at and at > now then
+      if at and (at > now or backing_off[job]) then
         still[#still + 1] = job
         if not soonest or at < soonest then soonest, first = at, job end
       elseif sequential and #due > 0 then
@@ -180,6 +181,9 @@ function _M.run(client, jobs, opts)
       if soonest then
         wait(client, base_of[first] - now + delay_of[first]) -- as scheduled: the delay itself, usually
         now = max(client.now(), soonest)
+        for _, job in ipairs(still) do
+          if next_at[job] <= now then backing_off[job] = nil end
+        end
       end
     else
       local results, failures
@@ -209,6 +213,7 @@ function _M.run(client, jobs, opts)
           local at, delay = reschedule(client, job, e, now)
           if at then
             last[job], next_at[job], delay_of[job], base_of[job] = e, at, delay, now
+            backing_off[job] = not e.again or nil
             still[#still + 1] = job
           else
             fail(client, job, e)

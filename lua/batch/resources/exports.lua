@@ -11,10 +11,7 @@ local setmetatable, type, ipairs, error, tonumber = setmetatable, type, ipairs, 
 local find, match, format = string.find, string.match, string.format
 local call_opts, deadline_of = validate.call_opts, validate.deadline
 
-local R = {
-  create = routes.get("exports.create"), get = routes.get("exports.get"),
-  list = routes.get("exports.list"), link = routes.get("exports.link"),
-}
+local R = routes.group("exports")
 
 local Exports = {}
 Exports.__index = Exports
@@ -70,7 +67,8 @@ function Exports:create(spec)
   if ok then ok, err = check_names(fname, "ids", spec.ids) end
   if not ok then return nil, err end
   local body = { from = spec.from, to = spec.to, events = spec.events, ids = spec.ids }
-  return api.request(self.client, R.create, { segment = segment, token = token, kind = kind, body = body }, spec)
+  local route = R["create_" .. segment:gsub("-", "_") .. "_" .. kind]
+  return api.request(self.client, route, { token = token, body = body }, spec)
 end
 
 local WHAT = "info table create/get gave"
