@@ -257,7 +257,8 @@ describe("bin/batch", function()
     it("--csv: a header, RFC 4180 quoting, CRLF line ends", function()
       local batch = require "batch"
       local c = batch.new{ api_key = keys.api_key, rest_key = keys.rest_key, base_url = m.url }
-      assert(c.campaigns:create{ name = 'Sale, "big"\nnow', live = true, messages = { { language = "en", body = "x" } } })
+      assert(c.campaigns:create{ name = 'Sale, "big"\nnow', live = true,
+                                 messages = { { language = "en", body = "x" } } })
       c:close()
       local r = run("campaign list --limit 3 --csv")
       assert.equal(0, r.code)
