@@ -324,6 +324,8 @@ static void build_headers(lua_State *L, struct transfer *t, int idx, int arg, in
         add_bytes(L, b, "Expect:", sizeof "Expect:");
     if (has_body && !has_type)
         add_bytes(L, b, "Content-Type: application/json", sizeof "Content-Type: application/json");
+    else if (!has_type) /* a bodiless POST: no form Content-Type from libcurl ("Name:" removes a header) */
+        add_bytes(L, b, "Content-Type:", sizeof "Content-Type:");
     use_header_lines(L, t);
 }
 

@@ -67,6 +67,18 @@ function _M.temp_files_of(path)
   return found
 end
 
+-- The names of the entries of dir matching a Lua pattern, sorted.
+function _M.list(dir, pattern)
+  local p = assert(io.popen("ls -A " .. _M.quote(dir) .. " 2>/dev/null"))
+  local out = {}
+  for entry in p:lines() do
+    if not pattern or entry:match(pattern) then out[#out + 1] = entry end
+  end
+  p:close()
+  table.sort(out)
+  return out
+end
+
 -- The pid of this process ($PPID of the shell io.popen runs).
 function _M.own_pid()
   return _M.read_cmd("echo $PPID")
