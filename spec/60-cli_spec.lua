@@ -9,18 +9,8 @@ local mock = require "spec.support.mock"
 local file_util = require "spec.support.files"
 local exists, read_all = file_util.exists, file_util.read_all
 
-local ROOT = mock.root
-local BIN = ROOT .. "/bin/batch"
-
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("[^\n]+") do t[#t + 1] = l end
-  return t
-end
+local cli = require "spec.support.cli"
+local q, lines = file_util.quote, cli.lines
 
 -- A small RFC 4180 reader (records end with LF or CRLF): returns an array of records (arrays of fields).
 local function parse_csv(s)
@@ -52,53 +42,13 @@ local function parse_csv(s)
 end
 
 describe("bin/batch", function()
-  local m, keys, dir, env_base
+  local m, keys, dir
 
-  -- run(args [, env overrides]) --> { code, out, err }. `args` is shell text; env values of false unset.
-  local function run(args, env, stdin)
-    env = env or {}
-    local parts = { "env", "-u", "BATCH_PROGRESS", "-u", "BATCH_DEBUG" }
-    local all = {}
-    for k, v in pairs(env_base) do all[k] = v end
-    for k, v in pairs(env) do all[k] = v end
-    for k, v in pairs(all) do
-      if v == false then table.insert(parts, 2, "-u " .. k) end  -- env wants its options first
-    end
-    for k, v in pairs(all) do
-      if v ~= false then parts[#parts + 1] = k .. "=" .. q(v) end
-    end
-    local out, err, rc = dir .. "/out", dir .. "/err", dir .. "/rc"
-    local cmd = "cd " .. q(ROOT) .. " && " .. table.concat(parts, " ") .. " " .. q(BIN) .. " " .. args ..
-                " >" .. q(out) .. " 2>" .. q(err) .. (stdin and (" <" .. q(stdin)) or " </dev/null") ..
-                "; echo $? >" .. q(rc)
-    os.execute(cmd)
-    return { code = tonumber(read_all(rc)), out = read_all(out) or "", err = read_all(err) or "" }
-  end
+  local runner
+  local function run(args, env, stdin) return runner:run(args, env, stdin) end
+  local function run_tty(args, env, quiet) return runner:tty(args, env, quiet) end
+  local json_lines = cli.json_lines
 
-  -- Runs the command under a pseudo-terminal (stdout and stderr both the terminal, or stdout discarded
-  -- with `quiet`); returns what the terminal showed.
-  local function run_tty(args, env, quiet)
-    local parts = { "env", "-u", "BATCH_PROGRESS" }
-    for k, v in pairs(env_base) do parts[#parts + 1] = k .. "=" .. q(v) end
-    for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. q(v) end
-    local inner = "cd " .. q(ROOT) .. " && " .. table.concat(parts, " ") .. " " .. q(BIN) .. " " .. args ..
-                  (quiet and " >/dev/null" or "")
-    local out = dir .. "/tty"
-    os.execute("script -qec " .. q(inner) .. " /dev/null >" .. q(out) .. " 2>&1 </dev/null")
-    return read_all(out) or ""
-  end
-
-  local function json_lines(s)
-    local items = {}
-    for _, l in ipairs(lines(s)) do
-      local v = cjson.decode(l)
-      assert(type(v) == "table", "not a JSON object: " .. l)
-      items[#items + 1] = v
-    end
-    return items
-  end
-
-  -- An error: exit `code` (default 1), nothing on stdout, one line "batch: NAME: ..." on stderr.
   local function one_line_error(r, name, code)
     assert.equal(code or 1, r.code, r.err)
     assert.equal("", r.out)
@@ -120,8 +70,7 @@ describe("bin/batch", function()
     m = mock.start()
     keys = m.keys
     dir = file_util.tmpdir()
-    env_base = { BATCH_BASE_URL = m.url, BATCH_API_KEY = keys.api_key, BATCH_REST_API_KEY = keys.rest_key,
-                 BATCH_PROJECT_KEY = keys.project_key }
+    runner = cli.new(m, dir)
   end)
   teardown(function()
     m:stop()
