@@ -1,5 +1,6 @@
 -- One-shot flows of `batch`: create, wait and download in one command under one --timeout; campaign
--- and in-app writes from a JSON file or stdin. bin/batch runs as a child process against the emulator.
+-- and in-app writes from a JSON file or stdin; `batch api` for any route. bin/batch runs as a child
+-- process against the emulator.
 local cjson = require "cjson.safe"
 local mock = require "spec.support.mock"
 local files = require "spec.support.files"
@@ -136,5 +137,53 @@ describe("batch one-shot flows", function()
       assert.equal("", res.out)
     end
     assert.equal(0, #m:log())
+  end)
+
+  describe("batch api", function()
+    it("a 1.1 GET: the API key put in the path, X-Authorization added, --query encoded", function()
+      m:clear_log()
+      local res = r:run("api GET /1.1/campaigns/list --query limit=2 --query 'from=0' --field campaign_token")
+      assert.equal(0, res.code, res.err)
+      assert.equal(2, #lines(res.out))
+      local log = m:log()
+      assert.equal("/1.1/" .. m.keys.api_key .. "/campaigns/list", log[#log].path)
+      assert.same({ ["from=0"] = true, ["limit=2"] = true },
+                  { [log[#log].query:match("^([^&]+)")] = true, [log[#log].query:match("&(.+)$")] = true })
+      assert.equal(m.keys.rest_key, log[#log].headers["x-authorization"])
+    end)
+
+    it("a POST with --data @FILE; the answer printed as JSON", function()
+      local path = r:file("api.json", cjson.encode{ name = "Through batch api", messages = { { language = "en",
+                                                                                           body = "x" } } })
+      local res = r:run("api POST /1.1/campaigns/create --data @" .. q(path))
+      assert.equal(0, res.code, res.err)
+      local made = cjson.decode(res.out).campaign_token
+      assert.equal("Through batch api\n", r:run("campaign get " .. made .. " --field name").out)
+    end)
+
+    it("a 2.x route: Bearer and X-Batch-Project added; /2/ is the client's version", function()
+      m:clear_log()
+      local res = r:run("api GET /2/exports/list --query limit=1")
+      assert.equal(0, res.code, res.err)
+      assert.is_table(cjson.decode(res.out).exports)
+      local log = m:log()
+      assert.matches("^/2%.%d+/exports/list$", log[#log].path)
+      assert.equal("Bearer " .. m.keys.rest_key, log[#log].headers["authorization"])
+      assert.equal(m.keys.project_key, log[#log].headers["x-batch-project"])
+    end)
+
+    it("keys are redacted in what it prints; a status other than 2xx is an error", function()
+      assert.equal(0, r:run("export create --campaign " .. token .. CREATE .. " --wait --interval 0.05").code)
+      local res = r:run("api GET /1.0/export/requests --debug")
+      assert.equal(0, res.code, res.err)
+      assert.matches("/1%.0/%*%*%*/export/request/", res.out)
+      for _, k in ipairs{ m.keys.api_key, m.keys.rest_key, m.keys.project_key } do
+        assert.is_nil(res.out:find(k, 1, true))
+        assert.is_nil(res.err:find(k, 1, true))
+      end
+      local missing = r:run("api GET /1.1/campaigns/0123456789abcdef")
+      assert.equal(1, missing.code)
+      assert.matches("^batch: ROUTE_NOT_FOUND: ", missing.err)
+    end)
   end)
 end)
