@@ -19,7 +19,7 @@ bash: source it from ~/.bashrc, or install it as /usr/share/bash-completion/comp
 zsh: save it as _batch in a folder of $fpath (before compinit runs).
 The same scripts are in the source tree: completions/batch.bash and completions/_batch.]],
   examples = { "batch completion bash > ~/.local/share/bash-completion/completions/batch",
-               "batch completion zsh > \"${fpath[1]}/_batch\"" },
+               "batch completion zsh > ~/.zfunc/_batch   # with fpath=(~/.zfunc $fpath) in ~/.zshrc" },
   run = function(ctx, w)
     local completion = require "batch.cli.completion"
     local script = completion[w[1]]

@@ -62,22 +62,24 @@ local function done(ctx, token, ok, err)
   return results.value(ctx, { ok = true, campaign_token = token })
 end
 
--- The commands of one group: `group` ("campaign"), the library resource, the noun used in summaries.
-local function group(g, resource, noun, extra)
+-- The commands of one group: `g` ("campaign"), the library resource, the nouns of the summaries, and
+-- the shell variables its examples use (an existing token, one made by create, the body file).
+local function group(g, resource, noun, nouns, vars, extra)
+  local token_var, new_var, file = vars[1], vars[2], vars[3]
   local cmds = {
     {
       name = g .. " get", args = { "TOKEN" }, keys = "1",
       usage = g .. " get TOKEN|-",
       summary = "show " .. noun,
       help = "TOKEN - reads tokens from stdin (white-space separated): one campaign per line, fetched in parallel.",
-      examples = { "batch " .. g .. " get \"$token\"",
+      examples = { "batch " .. g .. " get \"" .. token_var .. "\"",
                    "batch " .. g .. " list --limit 3 --field campaign_token | batch " .. g .. " get - --field name" },
       run = get(resource, noun),
     },
     {
       name = g .. " list", keys = "1", flags = LIST_FLAGS,
       usage = g .. " list [--from N] [--limit N] [--live true|false] [--from-api true|false] [--all]",
-      summary = "list " .. noun .. "s",
+      summary = "list " .. nouns,
       help = LIST_HELP,
       examples = { "batch " .. g .. " list --limit 5 --live true",
                    "batch " .. g .. " list --all --field campaign_token --field name",
@@ -89,7 +91,8 @@ local function group(g, resource, noun, extra)
       usage = g .. " create --data @FILE.json|-|JSON",
       summary = "create " .. noun .. " from a JSON body; prints its campaign_token",
       help = DATA_HELP,
-      examples = { "batch " .. g .. " create --data @" .. g .. ".json --field campaign_token" },
+      examples = { new_var:sub(2) .. "=$(batch " .. g .. " create --data @" .. file .. " --field campaign_token)",
+                   "batch " .. g .. " create --data - < " .. file },
       run = function(ctx, _, opts)
         if not opts.data then ctx.fail("--data is required") end
         local body = input.data_object(opts.data, ctx.fail)
@@ -102,7 +105,7 @@ local function group(g, resource, noun, extra)
       summary = "update " .. noun .. " (created through the API) from a JSON body",
       help = DATA_HELP .. "\nBatch wants at least the fields the campaign was created with. Prints " ..
              "{\"campaign_token\": ..., \"ok\": true}.",
-      examples = { "batch " .. g .. " update \"$new\" --data '{\"name\": \"Renamed\", \"live\": false}'" },
+      examples = { "batch " .. g .. " update \"" .. new_var .. "\" --data '{\"name\": \"Renamed\", \"live\": false}'" },
       run = function(ctx, w, opts)
         if not opts.data then ctx.fail("--data is required") end
         local body = input.data_object(opts.data, ctx.fail)
@@ -115,7 +118,7 @@ local function group(g, resource, noun, extra)
       usage = g .. " delete TOKEN|-",
       summary = "delete " .. noun,
       help = "Prints {\"campaign_token\": ..., \"ok\": true}.",
-      examples = { "batch " .. g .. " delete \"$new\"" },
+      examples = { "batch " .. g .. " delete \"" .. new_var .. "\"" },
       run = function(ctx, w)
         local token = input.id(w[1], ctx.fail, "TOKEN")
         return done(ctx, token, ctx:client()[resource]:delete(token))
@@ -143,6 +146,12 @@ local stats = {
 }
 
 local all = {}
-for _, c in ipairs(group("campaign", "campaigns", "a push campaign", { stats })) do all[#all + 1] = c end
-for _, c in ipairs(group("inapp", "inapp_campaigns", "an in-app campaign")) do all[#all + 1] = c end
+local push_vars = { "$token", "$new", "campaign.json" }
+for _, c in ipairs(group("campaign", "campaigns", "a push campaign", "push campaigns", push_vars, { stats })) do
+  all[#all + 1] = c
+end
+for _, c in ipairs(group("inapp", "inapp_campaigns", "an in-app campaign", "in-app campaigns",
+                         { "$inapp", "$new_inapp", "inapp.json" })) do
+  all[#all + 1] = c
+end
 return all

@@ -67,7 +67,7 @@ resume on stderr.]],
       "batch export create --campaign \"$token\" --from now --events push_sent --ids install_id --wait " ..
         "--out events.csv --timeout 600",
       "batch export create --campaign \"$token\" --from now --events push_sent --ids custom_id --wait " ..
-        "--out - | head -3",
+        "--out - | gzip > events.csv.gz",
     },
     run = function(ctx, _, o)
       if (o.campaign == nil) == (o["inapp-campaign"] == nil) then
