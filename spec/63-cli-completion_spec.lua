@@ -33,7 +33,7 @@ describe("batch completion", function()
   -- What bash offers for the words typed so far (the last one is being completed).
   local function complete(line, env)
     local words = {}
-    for w in (line .. "\0"):gmatch("([^ \0]*)[ \0]") do words[#words + 1] = w end
+    for w in (line .. " "):gmatch("([^ ]*) ") do words[#words + 1] = w end  -- a trailing space: an empty word
     local arr = {}
     for i, w in ipairs(words) do arr[i] = q(w) end
     local script = ". " .. q(cli.root .. "/completions/batch.bash") .. "\nCOMP_WORDS=(" .. table.concat(arr, " ") ..

@@ -66,6 +66,18 @@ describe("batch one-shot flows", function()
     assert.equal("SUCCESS\n", again.out)
   end)
 
+  it("a download failing after the wait: its error, and the command to download the finished export", function()
+    m:fault{ path = "/_storage/", status = 500, count = 10 }
+    local res = r:run("export create --campaign " .. token .. CREATE .. " --wait --interval 0.05 --max-retries 0 " ..
+                      "--out " .. q(dir .. "/failed.csv"))
+    assert.equal(75, res.code)
+    local ls = lines(res.err)
+    local target = dir:gsub("%p", "%%%0") .. "/failed%.csv"
+    assert.matches("^batch: the export is done: batch export download %S+ " .. target .. "$", ls[1])
+    assert.matches("^batch: HTTP_ERROR: storage answered HTTP 500", ls[2])
+    assert.is_false(files.exists(dir .. "/failed.csv"))
+  end)
+
   it("--out, --timeout and --interval go with --wait", function()
     for _, extra in ipairs{ " --out x.csv", " --timeout 5", " --interval 1" } do
       local res = r:run("export create --campaign " .. token .. CREATE .. extra)

@@ -47,7 +47,7 @@ local function list(resource)
     if opts.all and opts.from then ctx.fail("--all and --from cannot go together") end
     local r = ctx:client()[resource]
     if opts.all then
-      return results.iter(ctx, ctx.out:list{ columns = nil, first = CAMPAIGN_COLUMNS }, nil,
+      return results.iter(ctx, ctx.out:list{ first = CAMPAIGN_COLUMNS }, nil,
                           r:each{ live = opts.live, from_api = opts["from-api"], page_size = opts.limit })
     end
     local page, err = r:list{ from = opts.from, limit = opts.limit, live = opts.live, from_api = opts["from-api"] }

@@ -94,7 +94,10 @@ resume on stderr.]],
       if not o.out then return results.value(ctx, final) end
       local res
       res, err = download(ctx, c, final, o.out, left)
-      if not res then return nil, err end
+      if not res then
+        ctx.note("the export is done: batch export download " .. final.id .. " " .. o.out)
+        return nil, err
+      end
       if o.out == "-" then return true end
       return results.value(ctx, { id = final.id, path = res.path, bytes = res.bytes })
     end,
@@ -107,7 +110,7 @@ resume on stderr.]],
     run = function(ctx)
       local all, err = ctx:client().exports:list()
       if not all then return nil, err end
-      return results.list(ctx, all, { columns = nil, first = EXPORT_COLUMNS })
+      return results.list(ctx, all, { first = EXPORT_COLUMNS })
     end,
   },
   {

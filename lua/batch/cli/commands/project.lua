@@ -77,7 +77,10 @@ the whole of it (default: 1800 s for the wait); past it, exit 75 and the command
       final, err = wait(ctx, c, started.id, o, left)
       if not final then return nil, err end
       if not o.dir then return results.value(ctx, final) end
-      return download(ctx, c, final, o.dir, left)
+      local ok
+      ok, err = download(ctx, c, final, o.dir, left)
+      if not ok then ctx.note("the export is done: batch project-export download " .. final.id .. " " .. o.dir) end
+      return ok, err
     end,
   },
   {
