@@ -1,5 +1,6 @@
 -- The `batch` command line, run as a subprocess against the emulator: outputs, exit codes, one-line
 -- errors without keys, CSV, help, and the progress display under a pseudo-terminal (script(1)).
+-- The output conventions, exit codes and one-shot flows added after 0.1.0 are in spec/64-*.lua and up.
 -- The command under test is a Lua 5.4 subprocess whatever runs busted, so the matrix tasks for the
 -- other interpreters leave this file out (.busted).
 
@@ -8,20 +9,10 @@ local mock = require "spec.support.mock"
 local file_util = require "spec.support.files"
 local exists, read_all = file_util.exists, file_util.read_all
 
-local ROOT = mock.root
-local BIN = ROOT .. "/bin/batch"
+local cli = require "spec.support.cli"
+local q, lines = file_util.quote, cli.lines
 
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("[^\n]+") do t[#t + 1] = l end
-  return t
-end
-
--- A small RFC 4180 reader: returns an array of records (arrays of fields).
+-- A small RFC 4180 reader (records end with LF or CRLF): returns an array of records (arrays of fields).
 local function parse_csv(s)
   local records, rec, field, i, n = {}, {}, {}, 1, #s
   local quoted = false
@@ -37,10 +28,10 @@ local function parse_csv(s)
       quoted = true
     elseif c == "," then
       rec[#rec + 1] = table.concat(field) field = {}
-    elseif c == "\r" and s:sub(i + 1, i + 1) == "\n" then
+    elseif c == "\n" or (c == "\r" and s:sub(i + 1, i + 1) == "\n") then
       rec[#rec + 1] = table.concat(field) field = {}
       records[#records + 1] = rec rec = {}
-      i = i + 1
+      if c == "\r" then i = i + 1 end
     else
       field[#field + 1] = c
     end
@@ -51,54 +42,15 @@ local function parse_csv(s)
 end
 
 describe("bin/batch", function()
-  local m, keys, dir, env_base
+  local m, keys, dir
 
-  -- run(args [, env overrides]) --> { code, out, err }. `args` is shell text; env values of false unset.
-  local function run(args, env, stdin)
-    env = env or {}
-    local parts = { "env", "-u", "BATCH_PROGRESS", "-u", "BATCH_DEBUG" }
-    local all = {}
-    for k, v in pairs(env_base) do all[k] = v end
-    for k, v in pairs(env) do all[k] = v end
-    for k, v in pairs(all) do
-      if v == false then table.insert(parts, 2, "-u " .. k) end  -- env wants its options first
-    end
-    for k, v in pairs(all) do
-      if v ~= false then parts[#parts + 1] = k .. "=" .. q(v) end
-    end
-    local out, err, rc = dir .. "/out", dir .. "/err", dir .. "/rc"
-    local cmd = "cd " .. q(ROOT) .. " && " .. table.concat(parts, " ") .. " " .. q(BIN) .. " " .. args ..
-                " >" .. q(out) .. " 2>" .. q(err) .. (stdin and (" <" .. q(stdin)) or " </dev/null") ..
-                "; echo $? >" .. q(rc)
-    os.execute(cmd)
-    return { code = tonumber(read_all(rc)), out = read_all(out) or "", err = read_all(err) or "" }
-  end
+  local runner
+  local function run(args, env, stdin) return runner:run(args, env, stdin) end
+  local function run_tty(args, env, quiet) return runner:tty(args, env, quiet) end
+  local json_lines = cli.json_lines
 
-  -- Runs the command under a pseudo-terminal (stdout and stderr both the terminal, or stdout discarded
-  -- with `quiet`); returns what the terminal showed.
-  local function run_tty(args, env, quiet)
-    local parts = { "env", "-u", "BATCH_PROGRESS" }
-    for k, v in pairs(env_base) do parts[#parts + 1] = k .. "=" .. q(v) end
-    for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. q(v) end
-    local inner = "cd " .. q(ROOT) .. " && " .. table.concat(parts, " ") .. " " .. q(BIN) .. " " .. args ..
-                  (quiet and " >/dev/null" or "")
-    local out = dir .. "/tty"
-    os.execute("script -qec " .. q(inner) .. " /dev/null >" .. q(out) .. " 2>&1 </dev/null")
-    return read_all(out) or ""
-  end
-
-  local function json_lines(s)
-    local items = {}
-    for _, l in ipairs(lines(s)) do
-      local v = cjson.decode(l)
-      assert(type(v) == "table", "not a JSON object: " .. l)
-      items[#items + 1] = v
-    end
-    return items
-  end
-
-  local function one_line_error(r, name)
-    assert.equal(1, r.code)
+  local function one_line_error(r, name, code)
+    assert.equal(code or 1, r.code, r.err)
     assert.equal("", r.out)
     local ls = lines(r.err)
     assert.equal(1, #ls, "stderr: " .. r.err)
@@ -118,8 +70,7 @@ describe("bin/batch", function()
     m = mock.start()
     keys = m.keys
     dir = file_util.tmpdir()
-    env_base = { BATCH_BASE_URL = m.url, BATCH_API_KEY = keys.api_key, BATCH_REST_API_KEY = keys.rest_key,
-                 BATCH_PROJECT_KEY = keys.project_key }
+    runner = cli.new(m, dir)
   end)
   teardown(function()
     m:stop()
@@ -150,7 +101,7 @@ describe("bin/batch", function()
     it("batch help COMMAND, COMMAND --help and batch help GROUP", function()
       local r = run("help export wait")
       assert.equal(0, r.code)
-      assert.matches("^usage: batch export wait ID %[%-%-timeout S%] %[%-%-interval S%]", r.out)
+      assert.matches("^usage: batch export wait ID|%- %[%-%-timeout S%] %[%-%-interval S%]", r.out)
       assert.equal(r.out, run("export wait --help").out)
       assert.equal(r.out, run("export wait -h").out)
       local g = run("help campaign")
@@ -226,11 +177,13 @@ describe("bin/batch", function()
       for _, c in ipairs(live) do assert.is_false(c.live) end
     end)
 
-    it("--pretty prints an indented JSON array; a value is indented", function()
+    it("--pretty indents each item of a list, one after the other; a value is indented", function()
       local r = run("campaign list --limit 2 --pretty")
-      local list = cjson.decode(r.out)
-      assert.equal(2, #list)
-      assert.matches("^%[\n  {\n    \"", r.out)
+      assert.matches("^{\n  \"campaign_token\": ", r.out)
+      local second = r.out:find("\n}\n{\n", 1, true)
+      assert.truthy(second, r.out)
+      assert.is_string(cjson.decode(r.out:sub(1, second + 1)).campaign_token)
+      assert.is_string(cjson.decode(r.out:sub(second + 3)).campaign_token)
       local g = run("campaign get " .. token .. " --pretty")
       assert.matches("^{\n  \"campaign_token\": ", g.out)
       assert.equal(token, cjson.decode(g.out).campaign_token)
@@ -254,7 +207,7 @@ describe("bin/batch", function()
       assert.equal(items[1].campaign_token, cjson.decode(r.out).campaign_token)
     end)
 
-    it("--csv: a header, RFC 4180 quoting, CRLF line ends", function()
+    it("--csv: a header, RFC 4180 quoting, LF line ends; --crlf: CRLF", function()
       local batch = require "batch"
       local c = batch.new{ api_key = keys.api_key, rest_key = keys.rest_key, base_url = m.url }
       assert(c.campaigns:create{ name = 'Sale, "big"\nnow', live = true,
@@ -262,7 +215,10 @@ describe("bin/batch", function()
       c:close()
       local r = run("campaign list --limit 3 --csv")
       assert.equal(0, r.code)
-      assert.truthy(r.out:find("\r\n", 1, true))
+      assert.is_nil(r.out:find("\r", 1, true))
+      local crlf = run("campaign list --limit 3 --csv --crlf").out
+      assert.same(parse_csv(r.out), parse_csv(crlf))
+      assert.equal(4, select(2, crlf:gsub("\r\n", "")))  -- the line ends; the quoted LF inside a field stays
       local rows = parse_csv(r.out)
       assert.equal(4, #rows)
       assert.same({ "campaign_token", "name", "live", "from_api", "dev_only", "created_date" },
@@ -296,19 +252,19 @@ describe("bin/batch", function()
       m:fault{ path = "/campaigns/", count = 10, status = 500,
                body = cjson.encode{ code = 0, message = "boom " .. keys.api_key .. " " .. keys.rest_key } }
       local r = run("campaign get " .. token .. " --max-retries 0")
-      local line = one_line_error(r, "SERVER_ERROR")
+      local line = one_line_error(r, "SERVER_ERROR", 75)
       assert.truthy(line:find("***", 1, true))
       no_keys(r.err)
       no_keys(r.out)
     end)
 
-    it("a network error: NETWORK_ERROR, exit 1", function()
+    it("a network error: NETWORK_ERROR, exit 75 (try again later)", function()
       local r = run("campaign list --max-retries 0 --base-url http://127.0.0.1:1")
-      one_line_error(r, "NETWORK_ERROR")
+      one_line_error(r, "NETWORK_ERROR", 75)
       no_keys(r.err)
     end)
 
-    it("an ERROR export: EXPORT_FAILED with its message; a wait past --timeout: WAIT_TIMEOUT", function()
+    it("an ERROR export: EXPORT_FAILED with its message, exit 1; a wait past --timeout: WAIT_TIMEOUT, 75", function()
       m:exports_config{ pending_after = 0.05, done_after = 0.1, outcome = "ERROR", error_msg = "no data" }
       local id = cjson.decode(run("export create --campaign " .. token ..
                                   " --from now --events push_sent --ids install_id").out).id
@@ -317,7 +273,11 @@ describe("bin/batch", function()
       m:exports_config{ pending_after = 0.05, done_after = 60, outcome = "SUCCESS" }
       id = cjson.decode(run("export create --campaign " .. token ..
                             " --from now --events push_sent --ids install_id").out).id
-      one_line_error(run("export wait " .. id .. " --interval 0.05 --timeout 0.3"), "WAIT_TIMEOUT")
+      local r = run("export wait " .. id .. " --interval 0.05 --timeout 0.3")
+      assert.equal(75, r.code)
+      assert.equal("", r.out)
+      assert.same({ "batch: still running: batch export wait " .. id }, { lines(r.err)[1] })
+      assert.matches("^batch: WAIT_TIMEOUT: ", lines(r.err)[2])
     end)
   end)
 
@@ -382,7 +342,7 @@ describe("bin/batch", function()
       assert.equal(0, run("export wait " .. id .. " --interval 0.05").code)
       local r = run("export rows " .. id .. " --csv")
       assert.equal(0, r.code, r.err)
-      assert.equal("install_id,custom_id,event_type\r\n", r.out)
+      assert.equal("install_id,custom_id,event_type\n", r.out)
       assert.equal("", run("export rows " .. id).out)
     end)
 
@@ -461,8 +421,8 @@ describe("bin/batch", function()
       assert.truthy(out:find("export " .. id .. ": PENDING", 1, true) or out:find(": CREATED", 1, true))
       assert.truthy(out:find(": SUCCESS", 1, true))
       assert.matches("poll %d+", out)
-      -- stdout is the terminal too: the final info is indented JSON.
-      assert.truthy(out:find('\n  "status": "SUCCESS"', 1, true) or out:find('\r\n  "status": "SUCCESS"', 1, true))
+      -- stdout is the terminal too: the final info is the one line of JSON a pipe gets.
+      assert.matches('\n{"completion_date":"[^\n]*"status":"SUCCESS"[^\n]*}\r?\n', out)
       local dl = run_tty("export download " .. id .. " " .. q(dir .. "/tty.csv"))
       assert.truthy(dl:find("\rdownloading", 1, true))
       assert.matches("100%%", dl)

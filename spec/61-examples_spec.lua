@@ -108,7 +108,7 @@ describe("examples/", function()
     assert.truthy(r.out:find('"campaign_token": "', 1, true))        -- campaign get --pretty
     assert.truthy(r.out:find('"status": "SUCCESS"', 1, true))        -- export wait --pretty
     assert.matches('{"bytes":%d+,"path":"[^"]+/export%.csv"}', r.out) -- export download
-    assert.truthy(r.out:find("install_id,custom_id,event_type\r\n", 1, true))  -- export rows --csv
+    assert.truthy(r.out:find("install_id,custom_id,event_type\n", 1, true))  -- export rows --csv (LF ends)
     assert.truthy(r.out:find("user-0000000005", 1, true))
     assert.truthy(r.out:find("exit status 1", 1, true))
     assert.matches("batch: ROUTE_NOT_FOUND: ", r.err)

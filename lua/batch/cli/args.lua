@@ -3,19 +3,23 @@
 -- the entry point turns into exit status 2.
 --
 -- Options are `--name value` or `--name=value`; a switch (`--all`) takes no value; `--` ends the options;
--- `-h` is `--help`. Options may come before or after the command words.
+-- `-h` is `--help`; a lone `-` is a word (stdin or stdout). Options may come before or after the command
+-- words. An option given twice keeps its last value, except a "multi" one (`--field a --field b`), which
+-- keeps them all in order.
 local type, tonumber, error, ipairs, pairs, setmetatable = type, tonumber, error, ipairs, pairs, setmetatable
-local find, sub, match, gmatch, format = string.find, string.sub, string.match, string.gmatch, string.format
+local sub, match, gmatch, format = string.sub, string.match, string.gmatch, string.format
 local concat, sort = table.concat, table.sort
 
 local _M = {}
 
--- Options every command takes (the name without "--" -> type).
+-- Options every command takes (the name without "--" -> type), and what each means (for help and
+-- completion: the value's name, or false for a switch, then the text).
 _M.GLOBAL = {
   ["api-key"] = "string", ["rest-key"] = "string", ["project-key"] = "string",
-  ["base-url"] = "string", ["ca-file"] = "string",
+  ["base-url"] = "string", ["ca-file"] = "string", profile = "string",
   timeout = "number", ["request-timeout"] = "number", ["max-retries"] = "int",
-  pretty = "switch", compact = "switch", help = "switch", version = "switch",
+  pretty = "switch", compact = "switch", field = "multi", csv = "switch", crlf = "switch",
+  debug = "switch", help = "switch", version = "switch",
 }
 
 local UsageError = {}
@@ -31,10 +35,16 @@ function _M.is_usage_error(x)
   return type(x) == "table" and x.usage == true
 end
 
--- Splits argv into words (positional) and options ({name = raw string or true}), in one pass.
--- `switches` is the set of option names that take no value.
+-- Splits argv into words (positional) and options ({name = {raw value, ...}}; a switch's value is
+-- true, a value-taking option missing its value false), in one pass. `switches` is the set of option
+-- names that take no value.
 function _M.split(argv, switches)
   local words, opts = {}, {}
+  local function add(name, value)
+    local list = opts[name] or {}
+    list[#list + 1] = value
+    opts[name] = list
+  end
   local i, n = 1, #argv
   local only_words = false
   while i <= n do
@@ -44,7 +54,7 @@ function _M.split(argv, switches)
     elseif a == "--" then
       only_words = true
     elseif a == "-h" then
-      opts.help = true
+      add("help", true)
     elseif sub(a, 1, 2) ~= "--" then
       _M.fail("unknown option " .. a)
     else
@@ -52,16 +62,15 @@ function _M.split(argv, switches)
       name = name or sub(a, 3)
       if switches[name] then
         if value then _M.fail("option --" .. name .. " takes no value") end
-        opts[name] = true
+        add(name, true)
       elseif value then
-        opts[name] = value
+        add(name, value)
       else
         local nxt = argv[i + 1]
         if nxt == nil or (sub(nxt, 1, 2) == "--" and #nxt > 2) then
-          -- Unknown options are reported as such later; a known one lacks its value.
-          opts[name] = opts[name] or false
+          add(name, false)  -- unknown options are reported as such later; a known one lacks its value
         else
-          opts[name] = nxt
+          add(name, nxt)
           i = i + 1
         end
       end
@@ -72,11 +81,12 @@ function _M.split(argv, switches)
 end
 
 -- Converts one option value to its type. `kind` is "string", "number" (>= 0), "int" (whole, >= 0),
--- "bool" (true|false), "list" (comma-separated, no empty item) or "switch".
+-- "bool" (true|false), "list" (comma-separated, no empty item), "multi" (a string; repeatable) or
+-- "switch".
 local function convert(name, kind, raw, command)
   if kind == "switch" then return true end
   if raw == false then _M.fail("option --" .. name .. " needs a value", command) end
-  if kind == "string" then
+  if kind == "string" or kind == "multi" then
     if raw == "" then _M.fail("option --" .. name .. " is empty", command) end
     return raw
   elseif kind == "number" or kind == "int" then
@@ -102,12 +112,18 @@ local function convert(name, kind, raw, command)
   error("args: unknown option type " .. tostring(kind))
 end
 
--- Checks the raw options against the command's and the global ones. Returns a table of converted values
--- keyed by option name. A command's own option wins over a global one of the same name.
-function _M.options(raw, command)
+-- The option names and types a command takes: the global ones and its own (its own win).
+function _M.known(command)
   local known = {}
   for k, v in pairs(_M.GLOBAL) do known[k] = v end
   for k, v in pairs(command and command.flags or {}) do known[k] = v end
+  return known
+end
+
+-- Checks the raw options against the command's and the global ones. Returns a table of converted values
+-- keyed by option name (a "multi" option: an array of its values).
+function _M.options(raw, command)
+  local known = _M.known(command)
   local names = {}
   for name in pairs(raw) do names[#names + 1] = name end
   sort(names)
@@ -115,7 +131,14 @@ function _M.options(raw, command)
   for _, name in ipairs(names) do
     local kind = known[name]
     if not kind then _M.fail("unknown option --" .. name, command) end
-    out[name] = convert(name, kind, raw[name], command)
+    local values = raw[name]
+    if kind == "multi" then
+      local list = {}
+      for i, v in ipairs(values) do list[i] = convert(name, kind, v, command) end
+      out[name] = list
+    else
+      out[name] = convert(name, kind, values[#values], command)
+    end
   end
   return out
 end
@@ -130,32 +153,43 @@ function _M.switches(commands)
   return s
 end
 
--- Finds the command named by the first words ("campaign list"). Returns the spec and the remaining
--- words, or nil and the group name when only a group matched ("campaign"), or nil.
+-- The group of a command name ("campaign list" -> "campaign"), or nil for a one-word command.
+local function group_of(name)
+  return match(name, "^(%S+) ")
+end
+_M.group_of = group_of
+
+-- Finds the command named by the first words ("campaign list", or a one-word command such as "api").
+-- Returns the spec and the remaining words, or nil and the group name when only a group matched
+-- ("campaign"), or nil.
 function _M.find(commands, words)
   local two = words[1] and words[2] and (words[1] .. " " .. words[2])
   local group = false
   for _, c in ipairs(commands) do
-    if two and c.name == two then
+    if (two and c.name == two) or c.name == words[1] then
+      local skip = c.name == words[1] and 1 or 2
       local rest = {}
-      for i = 3, #words do rest[#rest + 1] = words[i] end
+      for i = skip + 1, #words do rest[#rest + 1] = words[i] end
       return c, rest
     end
-    if words[1] and find(c.name, "^" .. words[1]:gsub("%p", "%%%0") .. " ") then group = words[1] end
+    if words[1] and group_of(c.name) == words[1] then group = words[1] end
   end
   return nil, group or nil
 end
 
--- Checks the number of positional arguments against the spec's `args` ({"TOKEN"}, {"ID", "PATH"}).
+-- Checks the number of positional arguments against the spec's `args` ({"TOKEN"}, {"ID", "PATH"});
+-- a name ending in "..." takes any number (at least one).
 function _M.positional(command, rest)
   local want = command.args or {}
+  local last = want[#want]
+  local many = last and match(last, "%.%.%.$")
   if #rest < #want then
     _M.fail("missing " .. concat(want, " ", #rest + 1), command)
-  elseif #rest > #want then
+  elseif #rest > #want and not many then
     _M.fail("unexpected argument '" .. rest[#want + 1] .. "'", command)
   end
-  for i, name in ipairs(want) do
-    if rest[i] == "" then _M.fail(name .. " is empty", command) end
+  for i, word in ipairs(rest) do
+    if word == "" then _M.fail((want[i] or last) .. " is empty", command) end
   end
   return rest
 end

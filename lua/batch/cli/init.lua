@@ -1,54 +1,25 @@
--- `batch`, the command line of lua-batch: `require("batch.cli").main(arg)` returns the exit status.
---   0  success
---   1  an API, network or export error: one line on stderr, "batch: NAME: message" (keys never shown)
---   2  a usage error: the message and the command's usage line on stderr
--- Terminal detection: pure Lua has no isatty, so `test -t 1` and `test -t 2` are run once at start
--- (os.execute: the shell inherits our stdout and stderr). BATCH_PROGRESS=1 or 0 forces the progress
--- display on or off; --pretty or --compact force the JSON layout.
+-- `batch`, the command line of lua-batch: `require("batch.cli").main(arg)` returns the exit status
+-- (exit.lua: 0, 1, 2, 75, or 130/143/129 for a signal). Errors are one line on stderr, "batch: NAME:
+-- message", with every key redacted.
+-- Terminal detection: pure Lua has no isatty, so `test -t 2` is run once at start (os.execute: the
+-- shell inherits our stderr) for the progress display; BATCH_PROGRESS=1 or 0 forces it on or off.
+-- What stdout gets does not depend on it.
 local args = require "batch.cli.args"
+local config = require "batch.cli.config"
+local debug_log = require "batch.cli.debug"
+local exit = require "batch.cli.exit"
+local help = require "batch.cli.help"
 local output = require "batch.cli.output"
 local progress = require "batch.cli.progress"
+local signals = require "batch.cli.signals"
 local commands = require "batch.cli.commands"
 
-local ipairs, pairs, type, tostring, xpcall, getenv = ipairs, pairs, type, tostring, xpcall, os.getenv
-local format, find, gsub, sub = string.format, string.find, string.gsub, string.sub
+local ipairs, pairs, type, tostring, xpcall, pcall, getenv = ipairs, pairs, type, tostring, xpcall, pcall, os.getenv
+local format, gsub = string.format, string.gsub
 local concat = table.concat
+local unpack = table.unpack or unpack  -- luacheck: ignore 143
 
 local _M = {}
-
-local USAGE = "COMMAND [ARGUMENTS] [OPTIONS]   (batch help [COMMAND])"
-
--- Where each key comes from: option, environment variable, what it is.
-local KEYS = {
-  api_key = { "api-key", "BATCH_API_KEY", "the app API key" },
-  rest_key = { "rest-key", "BATCH_REST_API_KEY", "the REST API key" },
-  project_key = { "project-key", "BATCH_PROJECT_KEY", "the project key" },
-}
-local NEEDS = { ["1"] = { "api_key", "rest_key" }, ["2"] = { "rest_key", "project_key" } }
-
-local GLOBAL_HELP = [[
-Options of every command:
-  --api-key KEY          the app's API key (1.x commands)          default: $BATCH_API_KEY
-  --rest-key KEY         the REST API key                          default: $BATCH_REST_API_KEY
-  --project-key KEY      the project key (2.x commands)            default: $BATCH_PROJECT_KEY
-  --base-url URL         the API's base URL    default: $BATCH_BASE_URL or https://api.batch.com
-  --ca-file PATH         a CA bundle (PEM) to verify TLS with
-  --timeout S            each request's timeout in seconds (default 30); in the wait commands,
-                         the whole wait's (--request-timeout S then sets each request's)
-  --max-retries N        retries of a failed request (default 3; see README, Retries)
-  --pretty, --compact    indented JSON / one line per value (default: indented on a terminal)
-  -h, --help             this help, or the command's
-  --version              the version of lua-batch
-
-Keys given as options are visible to other users in the process list: prefer the environment.
-
-Output: JSON on stdout. On a terminal a value is indented and a list is one JSON array; otherwise each
-value is one line and a list prints one JSON object per line (JSON Lines). --csv (list commands) prints
-comma-separated CSV with a header line, RFC 4180 quoting and CRLF line ends.
-Progress: the wait and download commands redraw a progress line on stderr when stderr is a terminal
-(BATCH_PROGRESS=1 or 0 forces it on or off).
-Exit status: 0 success; 1 an API, network or export error (one line on stderr: "batch: NAME: message");
-2 a usage error.]]
 
 local function isatty(fd)
   local r = os.execute("test -t " .. fd)
@@ -62,18 +33,10 @@ end
 
 -- Replaces every occurrence of each secret by ***.
 local function redact(s, secrets)
-  for _, secret in ipairs(secrets) do
-    if secret ~= "" then
-      local i = 1
-      while true do
-        local a, b = find(s, secret, i, true)
-        if not a then break end
-        s = sub(s, 1, a - 1) .. "***" .. sub(s, b + 1)
-        i = a + 3
-      end
-    end
-  end
-  return s
+  local list = {}
+  for _, v in ipairs(secrets) do if v ~= "" then list[#list + 1] = v end end
+  if #list == 0 then return s end
+  return require("batch.core").redact(s, unpack(list))
 end
 
 -- The one line of an error: "batch: NAME: message (HTTP 404, code 20)".
@@ -92,180 +55,183 @@ local function error_line(err, secrets)
   return "batch: " .. line .. "\n"
 end
 
-local function group_help(group)
-  local lines = { "usage:" }
-  for _, c in ipairs(commands.list) do
-    if find(c.name, "^" .. gsub(group, "%p", "%%%0") .. " ") then
-      lines[#lines + 1] = format("  batch %s\n      %s", c.usage, c.summary)
-    end
-  end
-  return concat(lines, "\n") .. "\n\nRun 'batch help " .. group .. " SUBCOMMAND' for details.\n"
-end
-
-local function command_help(c)
-  local s = format("usage: batch %s\n\n%s.\n", c.usage, gsub(c.summary, "^%l", string.upper))
-  if c.help then s = s .. "\n" .. c.help .. "\n" end
-  local keys = {}
-  for _, k in ipairs(NEEDS[c.keys] or {}) do keys[#keys + 1] = "--" .. KEYS[k][1] .. " or $" .. KEYS[k][2] end
-  if #keys > 0 then s = s .. "\nNeeds " .. concat(keys, ", and ") .. ".\n" end
-  return s .. "Run 'batch help' for the options of every command, the output and the exit status.\n"
-end
-
-local function general_help()
-  return "batch: the command line of lua-batch, a client for Batch.com's REST API\n\nusage: batch " .. USAGE ..
-         "\n\nCommands:\n" .. commands.summary_lines() .. "\n\n" .. GLOBAL_HELP .. "\n"
-end
-
--- `batch help [WORDS...]`: returns the text, or raises a usage error for an unknown topic.
-local function help_for(words)
-  if #words == 0 then return general_help() end
-  local c, group = args.find(commands.list, words)
-  if c and #group == 0 then return command_help(c) end
-  if not c and group and #words == 1 then return group_help(group) end
-  args.fail("no help for '" .. concat(words, " ") .. "'")
-end
-
 local function usage_text(e)
   local c = e.command
-  local s = "batch: " .. e.message .. "\nusage: batch " .. (c and c.usage or USAGE) .. "\n"
+  local s = "batch: " .. e.message .. "\nusage: batch " .. (c and c.usage or help.USAGE) .. "\n"
   if c then s = s .. "Run 'batch help " .. c.name .. "' for details.\n" end
   return s
 end
 
--- The key values known from options or the environment (for redaction).
-local function secrets_of(opts)
-  local s = {}
-  for _, k in pairs(KEYS) do
-    local v = (type(opts[k[1]]) == "string" and opts[k[1]]) or getenv(k[2])
-    if v and v ~= "" then s[#s + 1] = v end
+-- Adds to `secrets` (in place: the output and the debug log hold the same table) each key value given.
+local function add_secrets(secrets, values)
+  local seen = {}
+  for _, v in ipairs(secrets) do seen[v] = true end
+  for _, v in ipairs(values) do
+    if not seen[v] then secrets[#secrets + 1] = v seen[v] = true end
   end
-  return s
 end
 
--- Builds the client of a command, checking first that the keys it needs are given.
-local function make_client(cmd, opts, ctx)
-  for _, k in ipairs(NEEDS[cmd.keys] or {}) do
-    local flag, var, what = KEYS[k][1], KEYS[k][2], KEYS[k][3]
-    local v = opts[flag] or getenv(var)
-    if not v or v == "" then args.fail(format("missing %s: give --%s KEY or set %s", what, flag, var), cmd) end
+-- "batch.new: option 'api_key' ..." -> "--api-key (or BATCH_API_KEY) ...".
+local function option_message(message)
+  return (gsub(gsub(tostring(message), "^batch%.new: ", ""), "^option '([%w_]+)'", function(name)
+    local s = config.BY_NAME[name]
+    if s then
+      local env = type(s.env) == "table" and s.env[1] or s.env
+      return "--" .. s.option .. " (or " .. env .. ")"
+    end
+    return "--" .. gsub(name, "_", "-")
+  end))
+end
+
+-- Builds the client of a command, checking first that the keys it needs (`keys`: "1" or "2") are there.
+local function make_client(cmd, opts, ctx, keys)
+  local values, sources, profile, path = config.resolve(opts)
+  add_secrets(ctx.secrets, config.secrets(values))
+  for _, k in ipairs(help.NEEDS[keys] or {}) do
+    if not values[k] then
+      local s = config.BY_NAME[k]
+      args.fail(format("missing %s: give --%s KEY, set %s, or set %s in profile '%s' of %s", s.what, s.option,
+                       s.env, s.name, profile, path), cmd)
+    end
   end
+  ctx.sources = sources
   local batch = require "batch"
   local timeout = opts["request-timeout"]
   if timeout == nil and not (cmd.flags and cmd.flags.timeout) then timeout = opts.timeout end
-  local ok, client = pcall(batch.new, {
-    api_key = opts["api-key"], rest_key = opts["rest-key"], project_key = opts["project-key"],
-    base_url = opts["base-url"], ca_file = opts["ca-file"], timeout = timeout, app_info = "batch-cli",
-    max_retries = opts["max-retries"],
-    on_event = function(ev)
-      -- A file of a multi-file download is complete: its bytes count in the progress from now on.
-      if ev.type == "download" and ev.status and ev.status >= 200 and ev.status < 300 then
-        ctx.progress:part_done(ev.bytes)
-      end
-    end,
-  })
-  if not ok then
-    -- "batch.new: option 'api_key' ..." -> "--api-key (or its variable) ..."
-    local msg = gsub(gsub(tostring(client), "^batch%.new: ", ""), "^option '([%w_]+)'", function(name)
-      local k = KEYS[name]
-      if k then return "--" .. k[1] .. " (or " .. k[2] .. ")" end
-      if name == "base_url" then return "--base-url (or BATCH_BASE_URL)" end
-      return "--" .. gsub(name, "_", "-")
-    end)
-    args.fail(msg, cmd)
+  local function on_progress_event(ev)
+    -- A file of a multi-file download is complete: its bytes count in the progress from now on.
+    if ev.type == "download" and ev.status and ev.status >= 200 and ev.status < 300 then
+      ctx.progress:part_done(ev.bytes)
+    end
   end
+  local on_event = on_progress_event
+  if ctx.debug then on_event = debug_log.handler(io.stderr, ctx.secrets, on_progress_event) end
+  local ok, client = pcall(batch.new, {
+    api_key = values.api_key, rest_key = values.rest_key, project_key = values.project_key,
+    base_url = values.base_url, ca_file = values.ca_file, timeout = timeout, app_info = "batch-cli",
+    max_retries = opts["max-retries"], on_event = on_event,
+  })
+  if not ok then args.fail(option_message(client), cmd) end
   return client
+end
+
+-- Checks the output options together.
+local function check_output_options(opts, cmd)
+  local bad = output.bad_field(opts.field)
+  if bad then args.fail("--field " .. bad .. ": a path is names and indexes joined by dots (detail.0.sent)", cmd) end
+  if opts.csv and opts.pretty then args.fail("--csv and --pretty cannot go together", cmd) end
+  if opts.crlf and not opts.csv then args.fail("--crlf goes with --csv", cmd) end
+  if opts.field and opts.pretty then args.fail("--field and --pretty cannot go together", cmd) end
+end
+
+-- Finds the command of the words, or raises the usage error that says what is wrong.
+local function find_command(words)
+  local cmd, rest = args.find(commands.list, words)
+  if cmd then return cmd, rest end
+  if #words == 0 then args.fail("no command given") end
+  if rest then
+    local subs = {}
+    for _, c in ipairs(commands.list) do
+      if args.group_of(c.name) == rest then subs[#subs + 1] = c.name:match(" (.*)$") end
+    end
+    if #words == 1 then args.fail("missing subcommand: batch " .. rest .. " " .. concat(subs, "|")) end
+    args.fail(format("unknown command 'batch %s %s' (try %s)", rest, words[2], concat(subs, ", ")))
+  end
+  args.fail("unknown command '" .. words[1] .. "'")
 end
 
 -- Runs the command line; returns the exit status.
 function _M.main(argv)
   argv = argv or {}
-  local secrets, ctx = {}, nil
+  local secrets = {}
+  local ctx = { secrets = secrets, cleanups = {} }
+  local trace = getenv("BATCH_DEBUG") == "trace"
   local function on_error(e)
-    if args.is_usage_error(e) or type(e) ~= "string" then return e end
-    if getenv("BATCH_DEBUG") then return debug.traceback(e, 2) end
+    if trace and type(e) == "string" and not signals.is_interrupt(e) then return debug.traceback(e, 2) end
     return e
   end
+  local plain = output.new{ stream = io.stdout, secrets = secrets }
   local ok, status = xpcall(function()
     local words, raw = args.split(argv, args.switches(commands.list))
     for k, v in pairs(raw) do
-      if KEYS[gsub(k, "%-", "_")] and type(v) == "string" then secrets[#secrets + 1] = v end
+      if config.BY_NAME[gsub(k, "%-", "_")] then
+        for _, value in ipairs(v) do if type(value) == "string" then add_secrets(secrets, { value }) end end
+      end
     end
     if raw.version and #words == 0 then
       local batch = require "batch"
-      io.stdout:write("lua-batch " .. batch.VERSION .. " (" .. require("batch.core").user_agent .. ")\n")
-      return 0
+      plain:raw("lua-batch " .. batch.VERSION .. " (" .. require("batch.core").user_agent .. ")\n")
+      plain:flush()
+      return exit.OK
     end
     if words[1] == "help" then
       local rest = {}
       for i = 2, #words do rest[#rest + 1] = words[i] end
-      io.stdout:write(help_for(rest))
-      return 0
+      plain:raw(help.topic(commands.list, rest))
+      plain:flush()
+      return exit.OK
     end
-    local cmd, rest = args.find(commands.list, words)
-    if not cmd then
-      if raw.help then io.stdout:write(help_for(rest and { rest } or {})) return 0 end
-      if #words == 0 then args.fail("no command given") end
-      if rest then
-        local subs = {}
-        for _, c in ipairs(commands.list) do
-          if find(c.name, "^" .. gsub(rest, "%p", "%%%0") .. " ") then subs[#subs + 1] = c.name:match(" (.*)$") end
-        end
-        if #words == 1 then args.fail("missing subcommand: batch " .. rest .. " " .. concat(subs, "|")) end
-        args.fail(format("unknown command 'batch %s %s' (try %s)", rest, words[2], concat(subs, ", ")))
-      end
-      args.fail("unknown command '" .. words[1] .. "'")
+    if raw.help and not args.find(commands.list, words) then
+      local _, group = args.find(commands.list, words)
+      plain:raw(help.topic(commands.list, group and { group } or {}))
+      plain:flush()
+      return exit.OK
     end
-    if raw.help then io.stdout:write(command_help(cmd)) return 0 end
+    local cmd, rest = find_command(words)
+    if raw.help then plain:raw(help.command(cmd)) plain:flush() return exit.OK end
     local opts = args.options(raw, cmd)
     args.positional(cmd, rest)
-    secrets = secrets_of(opts)
+    check_output_options(opts, cmd)
+    add_secrets(secrets, config.secrets({}))
+    signals.trap()
 
-    local pretty = opts.pretty or (not opts.compact and isatty(1))
     local bp = getenv("BATCH_PROGRESS")
-    local show = (bp == "1") or (bp ~= "0" and isatty(2))
     local client
-    ctx = {
-      out = output.new{ stream = io.stdout, pretty = pretty, secrets = secrets },
-      progress = progress.new{ enabled = show, stream = io.stderr },
-      fail = function(message) args.fail(message, cmd) end,
-      note = function(message) write_err("batch: " .. message .. "\n") end,
-      client = function()
-        client = client or make_client(cmd, opts, ctx)
-        return client
-      end,
-    }
+    ctx.debug = debug_log.level(opts) ~= nil
+    ctx.out = output.new{ stream = io.stdout, pretty = opts.pretty, secrets = secrets, fields = opts.field,
+                          csv = opts.csv, crlf = opts.crlf }
+    ctx.progress = progress.new{ enabled = (bp == "1") or (bp ~= "0" and isatty(2)), stream = io.stderr }
+    ctx.fail = function(message) args.fail(message, cmd) end
+    ctx.note = function(message) write_err("batch: " .. redact(message, secrets) .. "\n") end
+    ctx.report = function(err) write_err(error_line(err, secrets)) end
+    ctx.on_cleanup = function(_, fn) ctx.cleanups[#ctx.cleanups + 1] = fn end
+    ctx.client = function(_, keys)
+      client = client or make_client(cmd, opts, ctx, keys or cmd.keys)
+      return client
+    end
     local done, err = cmd.run(ctx, rest, opts)
     if client then client:close() end
-    if not done then
-      ctx.progress:finish()
-      write_err(error_line(err, secrets))
-      return 1
-    end
-    return 0
+    if done then return exit.OK end
+    ctx.progress:finish()
+    local code, why = exit.of_error(err)
+    write_err(error_line(err, secrets))
+    if why then ctx.note(why) end
+    return code
   end, on_error)
-  io.stdout:flush()
+  for i = #ctx.cleanups, 1, -1 do pcall(ctx.cleanups[i]) end
   if ok then return status end
   local e = status
-  if ctx then
-    if ctx.progress then ctx.progress:finish() end
-    if ctx.cleanup then pcall(ctx.cleanup) end
-  end
+  if ctx.progress then ctx.progress:finish() end
   if args.is_usage_error(e) then
-    write_err(usage_text(e))
-    return 2
+    write_err(redact(usage_text(e), secrets))
+    return exit.USAGE
   end
-  if type(e) == "string" and find(e, "interrupted!", 1, true) then
-    write_err("batch: interrupted\n")
-    return 130
+  if output.is_output_error(e) then
+    write_err(error_line(e.message, secrets))
+    return exit.FAILED
   end
-  write_err(error_line("internal error: " .. tostring(e), secrets))
-  return 1
+  if signals.is_interrupt(e) then
+    local _, code, message = signals.caught()
+    write_err("batch: " .. message .. "\n")
+    return code
+  end
+  write_err(trace and redact("batch: internal error: " .. tostring(e) .. "\n", secrets) or
+            error_line("internal error: " .. tostring(e), secrets))
+  return exit.FAILED
 end
 
 -- For tests: the pieces, without running anything.
 _M.error_line = error_line
 _M.redact = redact
-_M.help_for = help_for
-_M.USAGE = USAGE
 
 return _M

@@ -1,17 +1,23 @@
--- Output of `batch`: JSON (indented for a terminal, one line per value otherwise) and CSV (RFC 4180).
---
--- JSON: object keys are sorted, so output is stable; an empty table prints as {} (Lua cannot tell an
--- empty array from an empty object); whole numbers print without a fraction.
--- A list prints one JSON object per line (JSON Lines), or on a terminal one indented JSON array.
--- CSV: comma-separated, CRLF line ends, a header line; a field holding a comma, a double quote, CR or LF
--- is quoted and its quotes doubled (RFC 4180). Nested objects are flattened into dotted columns
--- ("identifiers.custom_id"); arrays are written as compact JSON in one field.
-local type, pairs, ipairs, tostring, next, setmetatable = type, pairs, ipairs, tostring, next, setmetatable
+-- Output of `batch`, the same whatever stdout is (a terminal, a pipe, a file):
+-- - JSON: a value is one line; a list is one JSON object per line (JSON Lines); `pretty` indents each
+--   (a list then is indented values one after the other, as `jq .` prints a stream). Object keys are
+--   sorted, so output is stable; an empty table prints as {} (Lua cannot tell an empty array from an
+--   empty object); whole numbers print without a fraction.
+-- - fields (`--field PATH`, repeatable): the raw values at those paths, tab-separated, one line per item
+--   (fields.lua).
+-- - CSV (`--csv`): comma-separated, a header line, LF line ends (CRLF with `crlf`, as RFC 4180 says); a
+--   field holding a comma, a double quote, CR or LF is quoted and its quotes doubled. Nested objects are
+--   flattened into dotted columns ("identifiers.custom_id"); arrays are written as compact JSON in one
+--   field. With fields, the columns are those paths.
+-- Every key is replaced by *** in what is written. A write that fails (a full disk, a closed pipe)
+-- raises an output error (is_output_error), which the entry point turns into one line and exit 1.
+local type, pairs, ipairs, tostring, next, setmetatable, getmetatable, error =
+  type, pairs, ipairs, tostring, next, setmetatable, getmetatable, error
 local format, gsub, byte, find, rep = string.format, string.gsub, string.byte, string.find, string.rep
 local concat, sort = table.concat, table.sort
-local math_type = math.type  -- nil before Lua 5.3
 local unpack = table.unpack or unpack  -- luacheck: ignore 143
 local core = require "batch.core"
+local fields = require "batch.cli.fields"
 
 local _M = {}
 
@@ -26,11 +32,7 @@ end
 
 local function number(v)
   if v ~= v or v == math.huge or v == -math.huge then return "null" end
-  if math_type then
-    if math_type(v) == "integer" then return format("%d", v) end
-  end
-  if v % 1 == 0 and v > -2^53 and v < 2^53 then return format("%.0f", v) end
-  return format("%.14g", v)
+  return fields.number(v)
 end
 
 -- A sequence 1..n with nothing else (n > 0).
@@ -94,6 +96,7 @@ function _M.json(v, pretty)
   return concat(out)
 end
 
+
 ------------------------------------------------------------------------------------------------------
 -- CSV
 ------------------------------------------------------------------------------------------------------
@@ -121,72 +124,98 @@ local function flatten(t, prefix, out)
 end
 _M.flatten = flatten
 
-local function csv_line(values)
+local function csv_line(values, eol)
   local parts = {}
-  for i, v in ipairs(values) do parts[i] = field(v) end
-  -- ipairs stops at a nil: fill the holes.
-  for i = #parts + 1, values.n or #values do parts[i] = field(values[i]) end
-  return concat(parts, ",") .. "\r\n"
+  for i = 1, values.n or #values do parts[i] = field(values[i]) end
+  return concat(parts, ",") .. eol
 end
 
 ------------------------------------------------------------------------------------------------------
 -- Writers
 ------------------------------------------------------------------------------------------------------
+local OutputError = { __tostring = function(e) return e.message end }
+
+-- True when x is the error a failed write raises.
+function _M.is_output_error(x)
+  return type(x) == "table" and getmetatable(x) == OutputError
+end
+
+local function output_failed(why)
+  error(setmetatable({ message = "cannot write the output: " .. tostring(why or "write failed") }, OutputError), 0)
+end
+
 local Out = {}
 Out.__index = Out
 
--- output.new{ stream = io.stdout, pretty = bool, secrets = { key, ... } }
+-- output.new{ stream = io.stdout, pretty = bool, secrets = { key, ... }, fields = { "a.b", ... } | nil,
+--             csv = bool, crlf = bool }
 function _M.new(o)
-  return setmetatable({ stream = o.stream or io.stdout, pretty = o.pretty, secrets = o.secrets or {} }, Out)
+  local self = setmetatable({ stream = o.stream or io.stdout, pretty = o.pretty, secrets = o.secrets or {},
+                              csv = o.csv, eol = o.crlf and "\r\n" or "\n" }, Out)
+  if o.fields and #o.fields > 0 then
+    self.fields = {}
+    for i, path in ipairs(o.fields) do self.fields[i] = { path = path, segs = fields.parse(path) } end
+  end
+  return self
+end
+
+-- Checks the --field paths; returns nil, or the first bad one.
+function _M.bad_field(paths)
+  for _, path in ipairs(paths or {}) do
+    if not fields.parse(path) then return path end
+  end
+end
+
+-- Writes s as it is (no redaction: a downloaded file, a response body the caller redacted).
+function Out:raw(s)
+  local ok, why = self.stream:write(s)
+  if not ok then output_failed(why) end
 end
 
 -- Writes s with every key replaced by "***": Batch's own fields (an export's uri, file_url) hold the
 -- API key in their paths, and stdout often ends up in logs.
 function Out:write(s)
   if #self.secrets > 0 then s = core.redact(s, unpack(self.secrets)) end
-  self.stream:write(s)
+  self:raw(s)
 end
 
--- One value (a result object).
-function Out:value(v)
-  self:write(_M.json(v, self.pretty) .. "\n")
-  self.stream:flush()
+function Out:flush()
+  local ok, why = self.stream:flush()
+  if not ok then output_failed(why) end
 end
 
--- A list writer: w:add(item) for each item, then w:close(). Items are printed as they come.
-function Out:list()
-  local out, n = self, 0
-  local w = {}
-  function w.add(_, item)
-    n = n + 1
-    if out.pretty then
-      local text = gsub(_M.json(item, true), "\n", "\n  ")
-      out:write((n == 1 and "[\n  " or ",\n  ") .. text)
-    else
-      out:write(_M.json(item) .. "\n")
-      out.stream:flush()
-    end
-  end
-  function w.close()
-    if out.pretty then out:write(n == 0 and "[]\n" or "\n]\n") end
-    out.stream:flush()
-  end
-  return w
+-- The tab-separated line of the --field values of v.
+function Out:field_line(v)
+  local parts = {}
+  for i, f in ipairs(self.fields) do parts[i] = fields.raw(fields.get(v, f.path, f.segs), _M.json) end
+  return concat(parts, "\t") .. "\n"
 end
 
--- A CSV writer: w:add(record), then w:close(). Columns are `columns` when given; otherwise the flattened
--- keys of the first `sample` records (default 1000; `first` names and their dotted sub-columns go first, the
--- others sorted), which
--- are held until then. Keys first seen after the sample are left out.
-function Out:csv(columns, first, sample)
-  local out = self
+-- A CSV writer: w:add(record), then w:close(). Columns: the --field paths; else `columns` when given
+-- (records are then rows keyed by those names); else the flattened keys of the first `sample` records
+-- (default 1000; `first` names and their dotted sub-columns go first, the others sorted), which are held
+-- until then. Keys first seen after the sample are left out.
+function Out:csv_writer(columns, first, sample)
+  local out, eol = self, self.eol
   sample = sample or 1000
-  local held, cols = {}, columns
   local w = {}
+  if out.fields then
+    local header = {}
+    for i, f in ipairs(out.fields) do header[i] = f.path end
+    out:write(csv_line(header, eol))
+    function w.add(_, record)
+      local values = { n = #out.fields }
+      for i, f in ipairs(out.fields) do values[i] = fields.get(record, f.path, f.segs) end
+      out:write(csv_line(values, eol))
+    end
+    function w.close() out:flush() end
+    return w
+  end
+  local held, cols = {}, columns
   local function emit(rec)
     local values = { n = #cols }
     for i, c in ipairs(cols) do values[i] = rec[c] end
-    out:write(csv_line(values))
+    out:write(csv_line(values, eol))
   end
   local function start()
     if not cols then
@@ -204,7 +233,7 @@ function Out:csv(columns, first, sample)
       end
       for _, k in ipairs(rest) do if seen[k] then cols[#cols + 1] = k end end
     end
-    out:write(csv_line(cols))
+    out:write(csv_line(cols, eol))
     for _, rec in ipairs(held) do emit(rec) end
     held = nil
   end
@@ -219,8 +248,45 @@ function Out:csv(columns, first, sample)
   end
   function w.close()
     if held and (#held > 0 or cols) then start() end
-    out.stream:flush()
+    out:flush()
   end
+  return w
+end
+
+-- One value (a result object): one line of JSON (indented with pretty), of --field values, or a
+-- one-row CSV.
+function Out:value(v)
+  if self.csv then
+    local w = self:csv_writer()
+    w:add(type(v) == "table" and v or { value = v })
+    w:close()
+    return
+  end
+  if self.fields then
+    self:write(self:field_line(v))
+  else
+    self:write(_M.json(v, self.pretty) .. "\n")
+  end
+  self:flush()
+end
+
+-- A list writer: w:add(item) for each item, then w:close(). Items are printed as they come: one line
+-- each (JSON Lines, or --field values), indented values with pretty, or CSV rows (o.columns, o.first:
+-- see csv_writer). o.bulk (rows of a file): flushed at the end only, not after each item.
+function Out:list(o)
+  o = o or {}
+  if self.csv then return self:csv_writer(o.columns, o.first) end
+  local out, bulk = self, o.bulk
+  local w = {}
+  function w.add(_, item)
+    if out.fields then
+      out:write(out:field_line(item))
+    else
+      out:write(_M.json(item, out.pretty) .. "\n")
+    end
+    if not bulk then out:flush() end
+  end
+  function w.close() out:flush() end
   return w
 end
 
