@@ -54,7 +54,7 @@ describe("batch output", function()
   end)
 
   it("--field escapes tabs and line breaks, so each item stays one line", function()
-    local body = r:file("c.json", cjson.encode{ name = "tab\there\nnext",
+    local body = r:file("c.json", cjson.encode{ name = "tab\there\nnext", live = false,
                                                 messages = { { language = "en", body = "x" } } })
     local made = r:run("campaign create --data @" .. q(body) .. " --field campaign_token")
     assert.equal(0, made.code, made.err)

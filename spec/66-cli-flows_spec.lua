@@ -115,9 +115,10 @@ describe("batch one-shot flows", function()
 
   local landing = { theme = "T", contents = { { language = "en", title = "Hi" } } }
   for _, g in ipairs{ { group = "campaign", key = "messages", value = { { language = "en", body = "Hello" } } },
-                      { group = "inapp", key = "landing", value = landing } } do
+                      { group = "inapp", key = "landing", value = landing,
+                        trigger = { when = "NEXT_SESSION" } } } do
     it(g.group .. " create, update and delete from a JSON file or stdin", function()
-      local body = { name = "From the CLI", live = false, [g.key] = g.value }
+      local body = { name = "From the CLI", live = false, [g.key] = g.value, trigger = g.trigger }
       local path = r:file(g.group .. ".json", cjson.encode(body))
       local made = r:run(g.group .. " create --data @" .. q(path))
       assert.equal(0, made.code, made.err)
@@ -126,7 +127,11 @@ describe("batch one-shot flows", function()
       local log = m:log()
       assert.same(body, cjson.decode(log[#log].body))
 
-      local upd = r:file("update.json", '{"name": "Renamed by the CLI"}')
+      -- an update carries at least the create's fields (batch-api.md §1.4)
+      local changed = {}
+      for k, v in pairs(body) do changed[k] = v end
+      changed.name = "Renamed by the CLI"
+      local upd = r:file("update.json", cjson.encode(changed))
       local u = r:run(g.group .. " update " .. new .. " --data -", nil, upd)
       assert.equal(0, u.code, u.err)
       assert.same({ ok = true, campaign_token = new }, cjson.decode(u.out))
@@ -165,8 +170,8 @@ describe("batch one-shot flows", function()
     end)
 
     it("a POST with --data @FILE; the answer printed as JSON", function()
-      local path = r:file("api.json", cjson.encode{ name = "Through batch api", messages = { { language = "en",
-                                                                                           body = "x" } } })
+      local path = r:file("api.json", cjson.encode{ name = "Through batch api", live = false,
+                                                      messages = { { language = "en", body = "x" } } })
       local res = r:run("api POST /1.1/campaigns/create --data @" .. q(path))
       assert.equal(0, res.code, res.err)
       local made = cjson.decode(res.out).campaign_token

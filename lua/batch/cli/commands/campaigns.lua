@@ -105,7 +105,8 @@ local function group(g, resource, noun, nouns, vars, extra)
       summary = "update " .. noun .. " (created through the API) from a JSON body",
       help = DATA_HELP .. "\nBatch wants at least the fields the campaign was created with. Prints " ..
              "{\"campaign_token\": ..., \"ok\": true}.",
-      examples = { "batch " .. g .. " update \"" .. new_var .. "\" --data '{\"name\": \"Renamed\", \"live\": false}'" },
+      examples = { "sed 's/" .. (g == "campaign" and "Spring sale" or "Welcome") .. "/Renamed/' " .. g
+                   .. ".json | batch " .. g .. " update \"" .. new_var .. "\" --data -" },
       run = function(ctx, w, opts)
         if not opts.data then ctx.fail("--data is required") end
         local body = input.data_object(opts.data, ctx.fail)
