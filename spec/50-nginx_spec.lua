@@ -3,6 +3,8 @@
 -- answering while a call waits; timers can create, wait for and download exports; phases that cannot
 -- yield get an error at once. Also runs examples/nginx/nginx.conf.
 local socket = require "socket"
+local http = require "socket.http"
+local ltn12 = require "ltn12"
 local cjson = require "cjson"
 local batch = require "batch"
 local mock = require "spec.support.mock"
@@ -351,7 +353,7 @@ describe("examples/nginx/nginx.conf", function()
     sub("\ndaemon off;", "\n${user}\ndaemon on;")
     sub("\nerror_log [^\n]*;", "\nerror_log ${prefix}/error.log warn;")
     sub("\npid [^\n]*;", "\npid ${pid};")
-    sub('lua_package_path "[^"]*";', 'lua_package_path "${lua_path}";')
+    sub('lua_package_path "[^"]*";', 'lua_package_path "' .. nginx.root .. '/examples/nginx/lua/?.lua;${lua_path}";')
     sub('lua_package_cpath "[^"]*";', 'lua_package_cpath "${lua_cpath}";')
     sub("listen 127%.0%.0%.1:8080;", "listen 127.0.0.1:${port};")
     sub("\nhttp {\n", "\nhttp {\n  client_body_temp_path ${prefix}/tmp/body; proxy_temp_path ${prefix}/tmp/proxy;\n"
@@ -366,6 +368,41 @@ describe("examples/nginx/nginx.conf", function()
       conf = example_conf(),
       env = { BATCH_API_KEY = m.keys.api_key, BATCH_REST_API_KEY = m.keys.rest_key, BATCH_BASE_URL = m.url },
     }
+  end)
+
+  it("does not start without the keys, and says which one is missing", function()
+    local ok, why = pcall(nginx.start, { conf = example_conf(), env = { BATCH_API_KEY = m.keys.api_key,
+                                                                         BATCH_BASE_URL = m.url } })
+    if ok then why:stop() end
+    assert.is_false(ok)
+    assert.matches("campaign_gateway: BATCH_REST_API_KEY is not set", why, 1, true)
+    assert.matches("env BATCH_REST_API_KEY;", why, 1, true)
+  end)
+
+  it("passes Batch's 429 on as 429 with Retry-After, within the deadline", function()
+    local c = batch.new{ api_key = m.keys.api_key, rest_key = m.keys.rest_key, base_url = m.url }
+    local token = assert(c.campaigns:list{ limit = 1 })[1].campaign_token
+    c:close()
+    m:fault{ path = "/campaigns/" .. token, status = 429, retry_after = "30", count = 5 }
+    local t0 = socket.gettime()
+    local out = {}
+    local _, status, headers = http.request{ url = n.url .. "/campaigns/" .. token, sink = ltn12.sink.table(out) }
+    local took = socket.gettime() - t0
+    m:clear_faults()
+    assert.equal(429, status)
+    assert.equal("30", headers["retry-after"])
+    assert.equal("TOO_MANY_REQUESTS", cjson.decode(table.concat(out)).error)
+    assert.is_true(took < 3.5, "the request took " .. took .. " s (the example's deadline is 3 s)")
+  end)
+
+  it("answers JSON without escaping '/' (cjson's default), as Batch wrote it", function()
+    local c = batch.new{ api_key = m.keys.api_key, rest_key = m.keys.rest_key, base_url = m.url }
+    local made = assert(c.campaigns:create{ name = "Slashes", live = true, push_time = "now",
+      messages = { { language = "en", body = "x", deeplink = "https://example.com/a/b" } } })
+    c:close()
+    local status, body = n:get("/campaigns/" .. made.campaign_token)
+    assert.equal(200, status, body)
+    assert.matches("https://example.com/a/b", body, 1, true)
   end)
 
   teardown(function()

@@ -388,6 +388,21 @@ describe("inside nginx, the ngx transport's socket engine", function()
     assert.equal(20, r.value.records)
   end)
 
+  it("batch.log.ngx writes one line per event to nginx's error log, keys redacted", function()
+    local r = run(([[
+      local c = CLIENT{ on_event = batch.log.ngx{ level = ngx.WARN } } -- the spec nginx logs warn and up
+      local v, err = c.campaigns:get(%q)
+      return RESULT(v, err)
+    ]]):format(tokens[2]))
+    assert.is_true(r.ok, r.text)
+    local text = n:error_log()
+    assert.matches("batch: request GET /1.1/***/campaigns/" .. tokens[2] .. " attempt=1", text, 1, true)
+    assert.matches("batch: response GET /1.1/***/campaigns/" .. tokens[2] .. " status=200 attempt=1 elapsed=", text,
+                   1, true)
+    no_key_in(text)
+    n:new_errors()
+  end)
+
   it("keeps serving while 100 calls wait on the API at once", function()
     m:config{ latency = 0.3 }
     local r = run(([[

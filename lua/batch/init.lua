@@ -8,6 +8,7 @@ local _M = {
   VERSION = core.version,
   Error = Error,
   is_error = Error.is_error,
+  log = require "batch.log", -- batch.log.ngx{...}: client events as nginx log lines
 }
 
 -- batch.new{...} or batch.new(): a client (options in README.md; the environment fills what is not given).
