@@ -33,7 +33,9 @@ describe("secrets", function()
     m = mock.start()
     raw = raw_server.start()
     keys = m.keys
-    secrets = { keys.api_key, keys.rest_key, keys.project_key, keys.other_api_key }
+    -- header names come lower-cased: a key echoed in a name is looked for lower-cased too
+    secrets = { keys.api_key, keys.rest_key, keys.project_key, keys.other_api_key, keys.api_key:lower(),
+                keys.other_api_key:lower() }
     dir = file_util.tmpdir()
   end)
   teardown(function()
@@ -131,6 +133,12 @@ describe("secrets", function()
       m:fault{ path = "/_storage/", status = 404, count = 5, body = echo_text() }
       return first_failure(c.exports:rows(info))
     end,
+    not_ready = function(c, arg)
+      local info = new_export(c)
+      if arg == "rows" then return first_failure(c.exports:rows(info.id)) end
+      if arg == "url" then return c.exports:download_url(info.id) end
+      return c.exports:download(info.id, dir .. "/b.csv")
+    end,
     for_app = function(c)
       local child = c:for_app(keys.other_api_key)
       m:fault{ path = "/campaigns/", status = 404, body = '{"code":20,"message":"no ' .. keys.other_api_key .. '"}' }
@@ -162,6 +170,10 @@ describe("secrets", function()
     failed = function() m:exports_config{ outcome = "ERROR", error_msg = echo_text() } end,
     expired = function() m:exports_config{ outcome = "EXPIRED" } end,
     pending = function() m:exports_config{ done_after = 60 } end,
+    key_in_header_name = function()
+      return { path = "/campaigns/", status = 500, count = 5,
+               headers = { ["X-" .. keys.api_key] = "1", ["X-Seen-" .. keys.rest_key] = keys.rest_key } }
+    end,
   }
 
   -- { label, fault (a FAULT name) or false, what (a DO name), argument }, one case per line. Each fails.
@@ -187,6 +199,10 @@ describe("secrets", function()
     { "2.x EXPORT_FAILED echoing the keys", "failed", "wait_v2" },
     { "rows over a failing download echoing the keys", false, "rows" },
     { "a for_app client: its own key echoed", false, "for_app" },
+    { "download of an export not ready: err.export is the info (its uri holds the API key)", "pending", "not_ready" },
+    { "rows of an export not ready: err.export", "pending", "not_ready", "rows" },
+    { "download_url of an export not ready: err.export", "pending", "not_ready", "url" },
+    { "an upper-case key echoed in a header name", "key_in_header_name", "get" },
   }
 
   for _, case in ipairs(CASES) do
