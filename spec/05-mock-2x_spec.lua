@@ -484,7 +484,7 @@ describe("batch-mock 2.x routes", function()
     end)
   end)
 
-  it("GET /_mock/routes lists every 2.x route as /2.N/...; reset empties the project's state", function()
+  it("GET /_mock/routes lists every 2.x route as /2.N/...; faults and the log apply; reset empties the state", function()
     local _, routes = m:control("GET", "/_mock/routes")
     local listed = {}
     for _, r in ipairs(routes) do listed[r.method .. " " .. r.path] = r.auth end
@@ -498,6 +498,11 @@ describe("batch-mock 2.x routes", function()
                         "GET exports/download" } do
       local method, path = r:match("^(%S+) (.*)$")
       assert.equal("cep", listed[method .. " /2.N/" .. path], r)
+      m:fault{ path = "/" .. path, method = method, status = 503 }
+      local status, body, raw = api(method, "/" .. path, { body = "{}" }, "2.7")
+      assert_error(503, "MAINTENANCE_ERROR", nil, status, body, raw)
+      local last = m:log()
+      assert.equal("/2.7/" .. path, last[#last].path)
     end
     api("POST", "/profiles/update", { body = { { identifiers = { custom_id = "x" } } } })
     api("POST", "/catalogs/create", { body = { name = "c" } })
