@@ -484,7 +484,7 @@ describe("batch-mock 2.x routes", function()
     end)
   end)
 
-  it("GET /_mock/routes lists every 2.x route as /2.N/...; faults and the log apply; reset empties the state", function()
+  it("GET /_mock/routes lists every 2.x route as /2.N/...; faults and the log apply; reset empties all", function()
     local _, routes = m:control("GET", "/_mock/routes")
     local listed = {}
     for _, r in ipairs(routes) do listed[r.method .. " " .. r.path] = r.auth end
