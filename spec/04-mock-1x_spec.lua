@@ -216,11 +216,12 @@ describe("batch-mock 1.x routes", function()
     end
 
     it("tracks events of one user ({events} or a bare array) and of many (up to 1000 in all)", function()
+      local an_hour_ago = utc(os.time() - 3600)
       local status, body, raw = api("POST", "1.0", "/events/users/john.doe", { body = { events = { event() } } })
       assert.equal(202, status, raw)
       assert.matches(UUID, body.token)
       status = api("POST", "1.0", "/events/users/john.doe",
-                   { body = { event{ name = "ue.checkout", time = utc(os.time() - 3600) } } })
+                   { body = { event{ name = "ue.checkout", time = an_hour_ago } } })
       assert.equal(202, status)
       local bulk = { { id = "a%b", events = many(600, function() return event() end) },
                      { id = "jane", events = many(400, function() return { name = "ue.viewed" } end) } }
@@ -234,7 +235,7 @@ describe("batch-mock 1.x routes", function()
       assert.same({ quantity = 5, price = 3.99 }, first.attributes)
       assert.same({ "fruits" }, first.tags)
       assert.is_string(first.received)
-      assert.equal(utc(os.time() - 3600), events["john.doe"].events[2].time)
+      assert.equal(an_hour_ago, events["john.doe"].events[2].time)
       assert.equal(600, #events["a%b"].events)
       assert.equal(400, #events.jane.events)
 
