@@ -385,7 +385,7 @@ describe("batch-mock 1.x routes", function()
   ---------------------------------------------------------------------------------- GDPR
   describe("GDPR API 1.0", function()
     it("creates review and remove requests: pending, then done; fetched and listed newest first", function()
-      m:config{ gdpr_delay = 0.4 }
+      m:config{ gdpr_delay = 1 }
       local t0 = socket.gettime()
       local status, body, raw = api("POST", "1.0", "/gdpr/request", { body = { request_type = "review",
         callback_url = "https://callback.site", id = { type = "custom_id", value = "john.doe" } } })
@@ -409,7 +409,7 @@ describe("batch-mock 1.x routes", function()
       status, body = api("GET", "1.0", "/gdpr/requests")
       assert.equal(200, status)
       assert.same({ second, first }, { body[1].request_id, body[2].request_id })
-      socket.sleep(math.max(0, t0 + 0.5 - socket.gettime()))
+      socket.sleep(math.max(0, t0 + 1.1 - socket.gettime()))
       assert.equal("done", select(2, api("GET", "1.0", "/gdpr/request/" .. first)).status)
       status, body, raw = api("GET", "1.0", "/gdpr/request/00000000-0000-4000-b000-000000000000")
       assert_error(404, 20, "not found", status, body, raw)
