@@ -341,5 +341,24 @@ describe("bin/batch-mock, the tool", function()
       end
       assert.is_nil(seen["GET /_storage/v1/"]) -- storage links are not Batch routes
     end)
+
+    it("mock/README.md's route table has every route listed, and the README names no path of this machine", function()
+      local readme = assert(files.read_all(mock.root .. "/mock/README.md"))
+      local _, routes = m:control("GET", "/_mock/routes")
+      for _, r in ipairs(routes) do
+        local text = "`" .. r.method .. " " .. r.path
+        local at, found = 1, false
+        repeat
+          local i, j = readme:find(text, at, true)
+          if i then
+            local after = readme:sub(j + 1, j + 1)
+            found = after == "`" or after == "?"
+            at = j + 1
+          end
+        until found or not i
+        assert.is_true(found, text .. "` is not in mock/README.md")
+      end
+      assert.is_nil(readme:find("/work/", 1, true))
+    end)
   end)
 end)
