@@ -825,9 +825,14 @@ describe("batch-mock", function()
 
   describe("bin/batch-mock", function()
     local dir
-    before_each(function() dir = sh('mktemp -d "${TMPDIR:-/tmp}/batch-mock-spec.XXXXXX"') end)
+    -- each test's pointer file (BATCH_MOCK_HOME) in its own dir, not in the user's default one
+    local bin
+    before_each(function()
+      dir = sh('mktemp -d "${TMPDIR:-/tmp}/batch-mock-spec.XXXXXX"')
+      bin = "BATCH_MOCK_HOME=" .. q(dir) .. " " .. q(mock.bin)
+    end)
     after_each(function()
-      os.execute(q(mock.bin) .. " stop --dir " .. q(dir) .. " >/dev/null 2>&1")
+      os.execute(bin .. " stop --dir " .. q(dir) .. " >/dev/null 2>&1")
       os.execute("rm -rf " .. q(dir))
     end)
 
@@ -845,7 +850,7 @@ describe("batch-mock", function()
     end
 
     it("start --background prints only the URL; stop stops it and may be repeated", function()
-      local out = sh(q(mock.bin) .. " start --background --workers 2 --dir " .. q(dir) .. " 2>/dev/null")
+      local out = sh(bin .. " start --background --workers 2 --dir " .. q(dir) .. " 2>/dev/null")
       assert.matches("^http://127%.0%.0%.1:%d+$", out)
       local env = env_of(dir)
       assert.equal(out, env.BATCH_BASE_URL)
@@ -871,14 +876,14 @@ describe("batch-mock", function()
         assert.same({ "w-3", "w-2", "w-1" }, { page[1].name, page[2].name, page[3].name })
       end
 
-      assert.is_true(run(q(mock.bin) .. " stop --dir " .. q(dir) .. " 2>/dev/null"))
+      assert.is_true(run(bin .. " stop --dir " .. q(dir) .. " 2>/dev/null"))
       assert.is_false(pid_alive(pid))
       assert.is_false(healthy(out))
-      assert.is_true(run(q(mock.bin) .. " stop --dir " .. q(dir) .. " 2>/dev/null"))
+      assert.is_true(run(bin .. " stop --dir " .. q(dir) .. " 2>/dev/null"))
     end)
 
     it("runs in the foreground until TERM", function()
-      local launcher = sh(q(mock.bin) .. " start --dir " .. q(dir) .. " >" .. q(dir .. "/out") .. " 2>"
+      local launcher = sh(bin .. " start --dir " .. q(dir) .. " >" .. q(dir .. "/out") .. " 2>"
                           .. q(dir .. "/err") .. " & echo $!")
       local url
       assert.is_true(wait_until(function()
@@ -899,7 +904,7 @@ describe("batch-mock", function()
 
     it("stops by itself when its --owner-pid is gone", function()
       local owner = sh("sleep 60 >/dev/null 2>&1 & echo $!")
-      local out = sh(q(mock.bin) .. " start --background --owner-pid " .. owner .. " --dir " .. q(dir)
+      local out = sh(bin .. " start --background --owner-pid " .. owner .. " --dir " .. q(dir)
                      .. " 2>/dev/null")
       assert.is_true(healthy(out))
       local pid = tonumber(env_of(dir).BATCH_MOCK_PID)

@@ -142,7 +142,7 @@ describe("batch-mock 2.x routes", function()
   ------------------------------------------------------------------------------------ audiences
   describe("audiences", function()
     it("create, update (last action wins), view with indexing tokens IN_PROGRESS -> APPLIED, REPLACED", function()
-      m:config{ indexing_delay = 0.3 }
+      m:config{ indexing_delay = 1 }
       local status, body, raw = api("POST", "/audiences/create", { body = { name = "VIP-2024", type = "custom_ids",
                                                                              display_name = "VIP users" } })
       assert.equal(202, status, raw)
@@ -158,7 +158,7 @@ describe("batch-mock 2.x routes", function()
       assert.same({ name = "VIP-2024", display_name = "VIP users", type = "CUSTOM_ID", nb_ids = 2,
                     indexing_state = "IN_PROGRESS", created = body.created, updated = body.updated }, body)
       assert.matches("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ$", body.created)
-      wait(0.4)
+      wait(1.1)
       assert.equal("APPLIED", select(2, api("GET", "/audiences/view?name=VIP-2024&indexing_token=" .. update_token))
                               .indexing_state)
       status, body = api("POST", "/audiences/replace", { body = { name = "VIP-2024", ids = { { id = "zoe" } } } })
@@ -388,7 +388,7 @@ describe("batch-mock 2.x routes", function()
     local FIELDS = { { name = "price", type = "float" }, { name = "title", type = "string" } }
 
     it("create (201 {}), update fields (202), items/edit (202 + indexing token), view, list, remove", function()
-      m:config{ indexing_delay = 0.2 }
+      m:config{ indexing_delay = 1 }
       local status, body, raw = api("POST", "/catalogs/create", { body = { name = "products", fields = FIELDS } })
       assert.equal(201, status, raw)
       assert.same({}, body)
@@ -410,7 +410,7 @@ describe("batch-mock 2.x routes", function()
       assert.equal(2, body.items)
       assert.is_true(body.size > 0)
       assert.equal("IN_PROGRESS", body.indexing_state)
-      wait(0.3)
+      wait(1.1)
       assert.equal("APPLIED", select(2, api("GET", "/catalogs/view?name=products")).indexing_state)
       api("POST", "/catalogs/items/edit",
           { body = { name = "products", items = { { id = "p2", action = "remove" } } } })
@@ -484,7 +484,7 @@ describe("batch-mock 2.x routes", function()
     end)
   end)
 
-  it("GET /_mock/routes lists every 2.x route as /2.N/...; reset empties the project's state", function()
+  it("GET /_mock/routes lists every 2.x route as /2.N/...; faults and the log apply; reset empties all", function()
     local _, routes = m:control("GET", "/_mock/routes")
     local listed = {}
     for _, r in ipairs(routes) do listed[r.method .. " " .. r.path] = r.auth end
@@ -498,6 +498,11 @@ describe("batch-mock 2.x routes", function()
                         "GET exports/download" } do
       local method, path = r:match("^(%S+) (.*)$")
       assert.equal("cep", listed[method .. " /2.N/" .. path], r)
+      m:fault{ path = "/" .. path, method = method, status = 503 }
+      local status, body, raw = api(method, "/" .. path, { body = "{}" }, "2.7")
+      assert_error(503, "MAINTENANCE_ERROR", nil, status, body, raw)
+      local last = m:log()
+      assert.equal("/2.7/" .. path, last[#last].path)
     end
     api("POST", "/profiles/update", { body = { { identifiers = { custom_id = "x" } } } })
     api("POST", "/catalogs/create", { body = { name = "c" } })

@@ -120,7 +120,7 @@ describe("batch-mock rate limits", function()
   end)
 
   it("sending faster than allowed from two clients gets 429s, and the counters say exactly how many", function()
-    m:limits{ rates = { ["profiles/update"] = { rate = 20, burst = 10 } } }
+    m:limits{ rates = { ["profiles/update"] = { rate = 5, burst = 5 } } }
     local statuses, elapsed = send_concurrently(m, "/2.11/profiles/update", '[{"identifiers":{"custom_id":"x"}}]',
                                                 2, 30, 0)
     assert.equal(60, #statuses)
@@ -131,8 +131,8 @@ describe("batch-mock rate limits", function()
     assert.equal(ok, l.accepted["profiles/update"])
     assert.equal(limited, l.rejected["profiles/update"])
     -- one bucket for both workers, drawn atomically: never more than the burst plus the refill
-    assert.is_true(ok <= 10 + 20 * elapsed + 1, ok .. " accepted in " .. elapsed .. " s")
-    assert.is_true(ok >= 10)
+    assert.is_true(ok <= 5 + 5 * elapsed + 1, ok .. " accepted in " .. elapsed .. " s")
+    assert.is_true(ok >= 5)
     assert.equal(2, workers_seen(m))
   end)
 
@@ -147,7 +147,9 @@ describe("batch-mock rate limits", function()
     assert.equal(2, workers_seen(m))
   end)
 
-  it("profiles/mass-update: 10 000 updates a second", function()
+  it("profiles/mass-update: its own bucket, one token per distinct custom ID", function()
+    -- a slow refill, so that the second call finds the bucket empty however long the first one took
+    m:limits{ rates = { ["profiles/mass-update"] = { rate = 100, burst = 10000 } } }
     local body = profiles(10000)
     assert.equal(202, (m:request("POST", "/2.11/profiles/mass-update", { body = body })))
     local status, answer = m:request("POST", "/2.11/profiles/mass-update", { body = body })

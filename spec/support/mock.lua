@@ -58,14 +58,17 @@ end
 local Mock = {}
 Mock.__index = Mock
 
--- opts: workers (nginx worker processes, default 1), args (extra bin/batch-mock arguments).
+-- opts: workers (nginx worker processes, default 1), args (extra bin/batch-mock arguments, e.g.
+-- "--fixtures FILE").
 function M.start(opts)
   opts = opts or {}
   local dir = read_cmd('mktemp -d "${TMPDIR:-/tmp}/batch-mock-spec.XXXXXX"')
   assert(dir ~= "", "mock.start: mktemp failed")
   -- $PPID of the shell that io.popen runs is this Lua process: the emulator's owner.
   local owner = read_cmd("echo $PPID")
-  local cmd = q(M.bin) .. " start --background --dir " .. q(dir) .. " --owner-pid " .. owner
+  -- BATCH_MOCK_HOME: the pointer to the last emulator started stays in this instance's own dir
+  local cmd = "BATCH_MOCK_HOME=" .. q(dir) .. " " .. q(M.bin) .. " start --background --dir " .. q(dir)
+    .. " --owner-pid " .. owner
   if opts.workers then cmd = cmd .. " --workers " .. tonumber(opts.workers) end
   if opts.args then cmd = cmd .. " " .. opts.args end
   local p = assert(io.popen(cmd .. " 2>" .. q(dir .. "/launcher.log")))
@@ -107,7 +110,8 @@ function Mock:stop()
   if self.stopped then return end
   self.stopped = true
   running[self] = nil
-  os.execute(q(M.bin) .. " stop --dir " .. q(self.dir) .. " >/dev/null 2>&1")
+  os.execute("BATCH_MOCK_HOME=" .. q(self.dir) .. " " .. q(M.bin) .. " stop --dir " .. q(self.dir)
+             .. " >/dev/null 2>&1")
   os.execute("rm -rf " .. q(self.dir))
 end
 

@@ -74,7 +74,9 @@ end
 
 -- Merges t into the settings; rejects unknown keys and wrong types. Returns the new settings or
 -- nil and a message.
-function _M.set(t)
+-- Checks settings t (no dict involved: the fixtures check them before nginx starts). Returns true,
+-- or nil and a message.
+function _M.check(t)
   for k, v in pairs(t) do
     local check = CHECKS[k]
     if not check then return nil, "unknown exports config key '" .. tostring(k) .. "'" end
@@ -83,10 +85,22 @@ function _M.set(t)
       if not ok then return nil, "exports config key '" .. k .. "' must be " .. want end
     end
   end
-  local cfg = _M.get()
+  return true
+end
+
+-- Settings t merged over cfg (a copy; null unsets).
+function _M.merge(cfg, t)
+  local out = copy(cfg)
   for k, v in pairs(t) do
-    if v == json.null then cfg[k] = nil else cfg[k] = v end
+    if v == json.null then out[k] = nil else out[k] = v end
   end
+  return out
+end
+
+function _M.set(t)
+  local checked, err = _M.check(t)
+  if not checked then return nil, err end
+  local cfg = _M.merge(_M.get(), t)
   ctl():set(KEY, _M.encode(cfg))
   return cfg
 end

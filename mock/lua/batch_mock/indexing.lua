@@ -8,8 +8,6 @@ local config = require "batch_mock.config"
 local ids = require "batch_mock.ids"
 local json = require "batch_mock.json"
 
-local ipairs = ipairs
-
 local _M = {}
 
 local MAX = 100
@@ -48,17 +46,6 @@ function _M.state(rec, token)
   ngx.update_time()
   if ngx.now() < list[at].ready then return "IN_PROGRESS" end
   return "APPLIED"
-end
-
--- Whether every token of rec is applied (for list views).
-function _M.settled(rec)
-  local list = rec.tokens or {}
-  ngx.update_time()
-  local now = ngx.now()
-  for _, t in ipairs(list) do
-    if now < t.ready then return false end
-  end
-  return true
 end
 
 return _M

@@ -47,6 +47,26 @@ local function info(rec, key, now)
   return t
 end
 
+local _M = {}
+
+-- Stores a new export request of app, made through API key `key`, created now with settings cfg
+-- (id: a fixed id, else a fresh one). Returns the record, or nil and an error.
+function _M.make(app, key, kind, token, what, request, cfg, id)
+  ngx.update_time()
+  id = id or exports_store.new_v1_id()
+  local rec = {
+    api = "1.0", id = id, app = app, created = ngx.now(), cfg = cfg,
+    kind = kind, what = what, token = token,
+    uri = "/1.0/" .. key .. "/" .. kind .. "/" .. token .. "/" .. what,
+    request = request, ids = request.ids, events = request.events, edge = cfg.csv_edge_cases,
+    name = kind .. "_" .. token .. "_" .. what .. "_" .. os_date("!%Y%m%d%H%M%S", ngx.time()) .. ".csv",
+  }
+  rec.parts = exports_content.plan(rec, cfg)
+  local ok, err = exports_store.put_v1(rec)
+  if not ok then return nil, err end
+  return rec
+end
+
 -- kind: "campaign" | "inapp-campaign"; what: "events" | "ids".
 local function create(ctx, key, kind, token, what)
   local store_kind = kind == "campaign" and "push" or "in_app"
@@ -60,19 +80,9 @@ local function create(ctx, key, kind, token, what)
   request, name, message = exports_validate.v1(doc, kind)
   if not request then return errors.v1(name, message) end
 
-  ngx.update_time()
   local cfg = exports_config.get()
-  local id = exports_store.new_v1_id()
-  local rec = {
-    api = "1.0", id = id, app = ctx.app, created = ngx.now(), cfg = cfg,
-    kind = kind, what = what, token = token,
-    uri = "/1.0/" .. key .. "/" .. kind .. "/" .. token .. "/" .. what,
-    request = request, ids = request.ids, events = request.events, edge = cfg.csv_edge_cases,
-    name = kind .. "_" .. token .. "_" .. what .. "_" .. os_date("!%Y%m%d%H%M%S", ngx.time()) .. ".csv",
-  }
-  rec.parts = exports_content.plan(rec, cfg)
-  local ok, err = exports_store.put_v1(rec)
-  if not ok then return errors.v1("SERVER_ERROR", "emulator storage full: " .. err) end
+  local rec, err = _M.make(ctx.app, key, kind, token, what, request, cfg)
+  if not rec then return errors.v1("SERVER_ERROR", "emulator storage full: " .. err) end
   local answer = info(rec, key)
   if cfg.id_field == "token" then answer.id, answer.token = nil, answer.id end
   return 201, json.encode(answer)
@@ -111,7 +121,8 @@ end
 
 local P = "/1.0/{api_key}/"
 
-return {
+-- The route array (routes/init.lua), with make() beside it for the fixtures.
+local routes = {
   { method = "POST", path = P .. "export/campaign/{token}/events", auth = "mep",
     handler = function(ctx, key, token) return create(ctx, key, "campaign", token, "events") end },
   { method = "POST", path = P .. "export/campaign/{token}/ids", auth = "mep",
@@ -127,3 +138,6 @@ return {
   { method = "GET", path = P .. "export/request/{id}/results/{name}", auth = "mep", live_only = true,
     handler = function(ctx, _, id, name) return results(ctx, id, name) end },
 }
+
+for i, r in ipairs(routes) do _M[i] = r end
+return _M

@@ -49,6 +49,21 @@ local function view(rec, version, now)
   return v
 end
 
+local _M = {}
+
+-- Stores a new export of body doc (checked: its type and first event time t0) created at `now` with
+-- settings cfg (id: a fixed id, else a fresh one). Returns the record, or nil and an error.
+function _M.make(doc, export_type, t0, cfg, now, id)
+  id = id or exports_store.new_v2_id()
+  local rec = { api = "2", id = id, created = now, cfg = cfg, export_type = export_type,
+                scope = exports_validate.SCOPES[export_type], request = doc, t0 = t0 }
+  rec.parts = exports_content.plan(rec, cfg)
+  for _, p in ipairs(rec.parts) do p.file_id = exports_store.file_id(id, p.part) end
+  local ok, err = exports_store.put_v2(rec)
+  if not ok then return nil, err end
+  return rec
+end
+
 local function create(ctx)
   local doc, name, message = validate.object_body(ctx.body)
   if not doc then return errors.v2(name, message) end
@@ -57,14 +72,9 @@ local function create(ctx)
   local export_type, t0
   export_type, t0, message = exports_validate.v2(doc, now)
   if not export_type then return errors.v2(t0, message) end -- on failure, t0 is the error name
-  local cfg = exports_config.get()
-  local id = exports_store.new_v2_id()
-  local rec = { api = "2", id = id, created = now, cfg = cfg, export_type = export_type,
-                scope = exports_validate.SCOPES[export_type], request = doc, t0 = t0 }
-  rec.parts = exports_content.plan(rec, cfg)
-  for _, p in ipairs(rec.parts) do p.file_id = exports_store.file_id(id, p.part) end
-  local ok, err = exports_store.put_v2(rec)
-  if not ok then return errors.v2("SERVER_ERROR", "emulator storage full: " .. err) end
+  local rec, err = _M.make(doc, export_type, t0, exports_config.get(), now)
+  if not rec then return errors.v2("SERVER_ERROR", "emulator storage full: " .. err) end
+  local id = rec.id
   return 202, json.encode{ id = id }
 end
 
@@ -122,9 +132,13 @@ end
 
 local P = "/2.N/"
 
-return {
+-- The route array (routes/init.lua), with make() beside it for the fixtures.
+local routes = {
   { method = "POST", path = P .. "profiles/export", auth = "cep", handler = create },
   { method = "GET", path = P .. "exports/view", auth = "cep", handler = get },
   { method = "GET", path = P .. "exports/list", auth = "cep", handler = list },
   { method = "GET", path = P .. "exports/download", auth = "cep", handler = download },
 }
+
+for i, r in ipairs(routes) do _M[i] = r end
+return _M
