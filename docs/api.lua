@@ -817,7 +817,8 @@ local CustomAudiences = {}
 -- @errors `INVALID_ARGUMENT` (a bad name; a missing `type` with version 1.0, or one that is neither
 -- `custom_ids` nor `advertising_ids`), `MISSING_PARAMETER`, `MALFORMED_PARAMETER`, and the common
 -- errors.
--- @raise when `name`, `type` or `description` is not a string, on an unknown option or version.
+-- @raise when `name` is not a string, a `type` or `description` given but not a string, on an unknown
+-- option or version.
 -- @route `POST /1.1/{api_key}/custom-audience/{name}`:
 -- [Batch's page](https://doc.batch.com/api/custom-audience/1.1/create), batch-api.md §10.2
 -- @route `POST /1.0/{api_key}/custom-audience/{name}`:
