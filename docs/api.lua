@@ -494,9 +494,9 @@ local Exports = {}
 -- `MALFORMED_PARAMETER`, and the common errors.
 -- @raise when `spec` is not a table, on an unknown field, a `kind`, `from`, `to`, `events` or `ids`
 -- missing or of the wrong type, or neither `campaign` nor `inapp_campaign`.
--- @route `POST /1.0/{api_key}/export/{segment}/{token}/{kind}` (`segment`: `campaign` or
--- `inapp-campaign`): [Batch's page](https://doc.batch.com/developer/api/mep/export/create),
--- batch-api.md §3.1
+-- @route `POST /1.0/{api_key}/export/campaign/{token}/events`, `POST /1.0/{api_key}/export/campaign/{token}/ids`
+-- or `POST /1.0/{api_key}/export/inapp-campaign/{token}/events`:
+-- [Batch's page](https://doc.batch.com/developer/api/mep/export/create), batch-api.md §3.1
 -- @usage
 -- local req = assert(client.exports:create{
 --   campaign = token, kind = "events", from = "2019-08-14T22:00:00", to = "now",
