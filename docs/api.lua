@@ -90,9 +90,9 @@ batch.Error = {}
 -- timeout, connect_timeout, sink }` (`sink`: the file to write the body to), `res = { status,
 -- headers = { [lower-case name] = value }, body, bytes }` and `failure = { name = "TIMEOUT" |
 -- "NETWORK_ERROR" | "TLS_ERROR" | ..., message, sent = false }` (`sent = false`: surely never sent)
--- @tparam[opt] string opts.thread_pool inside nginx, the `thread_pool` (nginx.conf, main context) the
--- `"ngx"` transport runs downloads, name resolution, `ca_file` and `proxy` clients in; without it,
--- `"batch"` (`thread_pool batch threads=32;`)
+-- @tparam[opt="batch"] string opts.thread_pool inside nginx, the `thread_pool` (nginx.conf, main context)
+-- the `"ngx"` transport runs downloads, name resolution, `ca_file` and `proxy` clients in
+-- (`thread_pool batch threads=32;`)
 -- @tparam[opt] function opts.sleep `sleep(seconds)`: the clock's sleep (default: the C core's;
 -- `ngx.sleep` inside nginx)
 -- @tparam[opt] function opts.now `now() -> seconds` (default: the C core's monotonic clock; `ngx.now`

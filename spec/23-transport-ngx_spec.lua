@@ -41,6 +41,7 @@ describe("transport ngx (stand-in ngx)", function()
   local function send(opts, req)
     opts = opts or {}
     opts.ca_file = opts.ca_file or "/spec/ca.pem"
+    opts.thread_pool = opts.thread_pool or "batch" -- batch.new's default
     local t = transport_ngx.new(nil, opts)
     return t.request(req or { method = "GET", url = "http://x/", headers = {}, timeout = 5 })
   end
@@ -49,6 +50,7 @@ describe("transport ngx (stand-in ngx)", function()
     local calls = fake("content", { { true, { status = 200, headers = {} } } })
     local function via(opts, url, sink)
       local before_threads, before_sockets = #calls, #sockets
+      opts.thread_pool = "batch"
       local t = transport_ngx.new(nil, opts)
       t.request{ method = "GET", url = url, headers = {}, timeout = 5, sink = sink }
       if #sockets > before_sockets then return "sockets " .. sockets[#sockets] end

@@ -274,7 +274,8 @@ describe("inside nginx, the ngx transport's socket engine", function()
 
   it("refuses a URL that would split the request line or the Host header, sending nothing", function()
     local r = run([[
-      local send = require("batch.transport.ngx").new(nil, { user_agent = "spec", max_body = 1024 }).request
+      local send = require("batch.transport.ngx").new(nil, { user_agent = "spec", max_body = 1024,
+                                                            thread_pool = "batch" }).request
       local out = {}
       for i, url in ipairs{ T.http_url .. "/x HTTP/1.1\r\nHost: evil\r\n\r\nGET /y",
                             T.http_url .. "/a b", "http://user@127.0.0.1:1/", "http://evil\r\nX: y/" } do

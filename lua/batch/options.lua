@@ -19,7 +19,7 @@ local KNOWN = {
 local DEFAULTS = {
   base_url = "https://api.batch.com", api_version = "2.11",  -- batch-api.md §14
   timeout = 30, connect_timeout = 10, max_retries = 3, verify_tls = true,
-  transport = "auto", max_body = 64 * 1024 * 1024,
+  transport = "auto", max_body = 64 * 1024 * 1024, thread_pool = "batch",
 }
 
 -- Environment variables read when the table does not give the option, the first one set winning. The

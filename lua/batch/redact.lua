@@ -30,13 +30,15 @@ local function name(client, s)
   return redact_c(s, k1 and lower(k1), k2 and lower(k2), k3 and lower(k3), k1, k2, k3)
 end
 
--- A copy of response headers with the keys redacted from names and values.
+-- A copy of response headers with the keys redacted from names and values. A Location (Batch's 302 and
+-- 307 to storage) loses its query: it is the link's signature, good for 20 minutes to whoever reads it.
 function _M.headers(client, h)
   if type(h) ~= "table" then return nil end
   local out = {}
   for k, v in pairs(h) do
+    if type(v) == "string" then v = k == "location" and _M.link(client, v) or text(client, v) end
     if type(k) == "string" then k = name(client, k) end
-    out[k] = type(v) == "string" and text(client, v) or v
+    out[k] = v
   end
   return out
 end

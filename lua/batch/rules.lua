@@ -68,6 +68,7 @@ end
 
 -- One of the strings of the set `allowed` (a list, for the message).
 function _M.one_of(fname, what, v, allowed)
+  if v == nil then return invalid(format("%s: %s is required", fname, what)) end
   need_string(fname, what, v)
   for _, a in ipairs(allowed) do if v == a then return true end end
   local quoted = {}

@@ -85,6 +85,7 @@ local function fail(client, job, e)
     if job.failed then job.failed(job) end
     return
   end
+  e.again = nil -- a retry-now that the deadline or the attempts left no room for
   e.method, e.url, e.attempts = job.method, shown(client, job), job.attempts
   e.retryable = policy.retryable(job.write, e)
   e.message = redact.text(client, e.message)

@@ -85,7 +85,7 @@ function _M.new(_, opts)
   end
   local run, get_phase, now, sleep = ngx.run_worker_thread, ngx.get_phase, ngx.now, ngx.sleep
   if type(ngx.thread) ~= "table" then error("batch.new: transport 'ngx' needs ngx.thread (lua-nginx-module)", 0) end
-  local pool = opts.thread_pool or "batch"
+  local pool = opts.thread_pool
   local handle_opts = {
     user_agent = opts.user_agent, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
     verify_tls = opts.verify_tls, ca_file = opts.ca_file, proxy = opts.proxy, max_body = opts.max_body,
