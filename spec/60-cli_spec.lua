@@ -91,7 +91,9 @@ describe("bin/batch", function()
       for _, c in ipairs{ "campaign get", "campaign list", "campaign stats", "inapp get", "inapp list",
                           "export create", "export status", "export wait", "export download", "export rows",
                           "profiles export", "project-export status", "project-export list",
-                          "project-export wait", "project-export download" } do
+                          "project-export wait", "project-export download", "transactional send",
+                          "custom-data set", "events track", "custom-audience update", "gdpr request",
+                          "profiles update", "audiences create", "orchestrations stats", "catalogs edit-items" } do
         assert.truthy(r.out:find(c, 1, true), c)
       end
       assert.truthy(r.out:find("Exit status", 1, true))
@@ -110,10 +112,18 @@ describe("bin/batch", function()
       assert.equal(2, run("help nosuch").code)
     end)
 
-    it("--version", function()
+    it("--version; after custom-audience's words, --version V is that API's version", function()
       local r = run("--version")
       assert.equal(0, r.code)
       assert.matches("^lua%-batch %d+%.%d+", r.out)
+      m:clear_log()
+      assert.equal(0, run("custom-audience list --version=1.0").code)
+      assert.equal(0, run("custom-audience list --version 1.1 --limit 2").code)
+      local log = m:log()
+      assert.matches("^/1%.0/", log[1].path)
+      assert.matches("^/1%.1/", log[2].path)
+      assert.equal(2, run("custom-audience list --version").code)
+      assert.equal(2, run("--version=1.0").code)
     end)
 
     it("usage errors exit 2 with the message and a usage line", function()
