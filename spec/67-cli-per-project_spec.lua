@@ -131,6 +131,7 @@ describe("batch per-project commands", function()
       refused(r:run("profiles update --data - ", nil, noid), 2,
               "^batch: INVALID_ARGUMENT: line 2: profiles:update: profiles%[2%] has no identifiers")
       refused(r:run("profiles update --data @" .. q(dir .. "/missing.jsonl")), 2, "^batch: cannot read %-%-data")
+      refused(r:run("profiles update --data @" .. q(dir)), 2, "^batch: cannot read %-%-data .*: Is a directory")
       local out, log = ok(r:run("profiles update --data -", nil, r:file("empty.jsonl", "\n\n")))
       assert.same({ profiles = 0, batches = 0, partial_errors = 0 }, cjson.decode(out))
       assert.same({}, log)

@@ -42,8 +42,10 @@ function _M.data_text(value, fail)
     if path == "-" then return read_stdin(fail, "--data") end
     local f, why = open(path, "rb")
     if not f then fail("cannot read --data " .. value .. ": " .. tostring(why)) end
-    local text = f:read("*a") or ""
+    local text
+    text, why = f:read("*a")
     f:close()
+    if not text then fail("cannot read --data " .. value .. ": " .. tostring(why)) end
     return text
   end
   return value
@@ -71,15 +73,22 @@ end
 -- line's number (from 1; a CR before the LF and a UTF-8 BOM at the start are dropped).
 function _M.data_lines(value, fail)
   local next_line, f
+  local function reader(stream)
+    return function()
+      local line, why = stream:read("*l")
+      if line == nil and why then fail("cannot read --data " .. value .. ": " .. tostring(why)) end
+      return line
+    end
+  end
   if value == "-" or value == "@-" then
     if stdin_used then fail("stdin is read once: give --data another way") end
     stdin_used = true
-    next_line = stdin:lines()
+    next_line = reader(stdin)
   elseif sub(value, 1, 1) == "@" then
     local why
     f, why = open(sub(value, 2), "rb")
     if not f then fail("cannot read --data " .. value .. ": " .. tostring(why)) end
-    next_line = f:lines()
+    next_line = reader(f)
   else
     next_line = gmatch(value .. "\n", "([^\n]*)\n")
   end

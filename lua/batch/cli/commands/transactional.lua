@@ -37,7 +37,8 @@ are custom ids, install ids or device tokens: comma-separated lists, each option
 them from stdin, one per line (an id holding a comma goes that way). --title and --body are the message,
 --deeplink the URL it opens. --data @FILE.json (or - for stdin, or the JSON itself) sends that JSON object
 as the whole body instead (Batch's fields: group_id, recipients, message, deeplink, priority,
-time_to_live, media, ...; ../shared/batch-api.md §6.1). Prints {"token": ...}, the transaction's token.
+time_to_live, media, ...: ../shared/batch-api.md §6.1, https://doc.batch.com/api/transactional/send).
+Prints {"token": ...}, the transaction's token.
 Batch keeps each platform's app apart: send once per app (--api-key).]],
     examples = {
       "batch transactional send --group-id welcome --custom-ids user-1,user-2 --title Hello --body 'Welcome aboard'",
