@@ -5,7 +5,7 @@
 --
 -- When the command stops before the end (a failed call, a refused line, a signal), a last line on
 -- stderr says which places Batch accepted, which may have been applied (a write of unknown outcome)
--- and from where on nothing was sent, so that the rest can be sent again without resending the rest.
+-- and from where on nothing was sent: what was not sent can then be sent without sending the rest again.
 local exit = require "batch.cli.exit"
 local guard = require "batch.cli.guard"
 
@@ -97,7 +97,7 @@ end
 function Batches:add(item, place, weight)
   weight = weight or 1
   if weight > self.max then
-    return self:refuse(place, format("%d in one item, at most %d per call", weight, self.max))
+    return self:refuse(place, format("%d in this %s, at most %d per call", weight, self.unit, self.max))
   end
   if self.weight + weight > self.max then
     local ok, err = self:flush()

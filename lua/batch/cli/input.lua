@@ -4,9 +4,9 @@
 -- repeatable), `NAME=VALUE` pairs (`--query`, and `--value`/`--attr` whose values may be JSON).
 -- Mistakes are usage errors (`fail(message)`), raised before any request.
 --
--- The user's JSON is decoded by lua-cjson, which keeps JSON null (`_M.null`): a body sent to Batch must
--- keep it (a null attribute removes that attribute). NaN, Infinity and hexadecimal numbers are not JSON
--- and are refused.
+-- The user's JSON is decoded by lua-cjson, which keeps JSON null (as cjson.null, encoded back as null):
+-- a body sent to Batch must keep it (a null attribute removes that attribute). NaN, Infinity and
+-- hexadecimal numbers are not JSON and are refused.
 local cjson = require "cjson.safe"
 local open, stdin = io.open, io.stdin
 local type, tostring, ipairs, next = type, tostring, ipairs, next
@@ -16,7 +16,7 @@ local codec = cjson.new()
 codec.decode_invalid_numbers(false)
 codec.decode_max_depth(128)
 
-local _M = { null = codec.null }
+local _M = {}
 
 -- The value of a JSON text, or nil and why.
 function _M.decode(text)
