@@ -2,7 +2,7 @@
 # Source it from ~/.bashrc, or install it as /usr/share/bash-completion/completions/batch.
 _batch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-  local valued=' --api-key --attributes --base-url --body --ca-file --campaign --data --dir --events --field --from --from-api --identifiers --ids --inapp-campaign --interval --kind --limit --live --max-retries --out --profile --project-key --query --request-timeout --rest-key --timeout --to --type '
+  local valued=' --action --add --api-key --attr --attributes --base-url --body --ca-file --callback --campaign --custom-ids --data --deeplink --description --dir --display-name --events --field --fields --from --from-api --group-id --id --id-type --identifiers --ids --inapp-campaign --indexing-token --install-ids --interval --kind --label --limit --live --max-retries --name --out --profile --project-key --query --remove --request-timeout --rest-key --tag --time --timeout --title --to --tokens --type --value --version '
   local cmd='' i=1 w
   # the command words typed so far: words that are neither options nor option values
   while [ "$i" -lt "$COMP_CWORD" ]; do
@@ -14,8 +14,15 @@ _batch() {
     esac
     i=$((i + 1))
   done
+  case "$cmd $prev" in
+    "profiles export"*" --type") COMPREPLY=($(compgen -W 'ATTRIBUTES EVENTS REACHABILITY_EVENTS' -- "$cur")); return ;;
+    "gdpr request"*" --type") COMPREPLY=($(compgen -W 'review remove' -- "$cur")); return ;;
+    "gdpr request"*" --id-type") COMPREPLY=($(compgen -W 'custom_id advertising_id' -- "$cur")); return ;;
+    "custom-audience create"*" --type") COMPREPLY=($(compgen -W 'custom_ids advertising_ids' -- "$cur")); return ;;
+    "custom-audience"*" --version") COMPREPLY=($(compgen -W '1.1 1.0' -- "$cur")); return ;;
+    "audiences create"*" --type") COMPREPLY=($(compgen -W 'custom_ids' -- "$cur")); return ;;
+  esac
   case $prev in
-    --body) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --data) case $cur in @*) COMPREPLY=($(compgen -f -P @ -- "${cur#@}")) ;; *) COMPREPLY=($(compgen -W '@ -' -- "$cur")) ;; esac; return ;;
     --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -23,7 +30,6 @@ _batch() {
     --from-api) COMPREPLY=($(compgen -W 'true false' -- "$cur")); return ;;
     --kind) COMPREPLY=($(compgen -W 'events ids' -- "$cur")); return ;;
     --live) COMPREPLY=($(compgen -W 'true false' -- "$cur")); return ;;
-    --type) COMPREPLY=($(compgen -W 'ATTRIBUTES EVENTS REACHABILITY_EVENTS' -- "$cur")); return ;;
     --profile) COMPREPLY=($(compgen -W "$(sed -n 's/^[[:space:]]*\[[[:space:]]*\([^][:space:]]*\)[[:space:]]*\].*$/\1/p' "${XDG_CONFIG_HOME:-$HOME/.config}/batch/config" 2>/dev/null)" -- "$cur")); return ;;
     --*) case $valued in *" $prev "*) COMPREPLY=(); return ;; esac ;;
   esac
@@ -48,24 +54,62 @@ _batch() {
         "export wait"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --interval --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "export download"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "export rows"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "transactional send"*) words='--api-key --base-url --body --ca-file --compact --crlf --csv --custom-ids --data --debug --deeplink --field --group-id --help --install-ids --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --title --tokens --version' ;;
+        "transactional stats"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --to --version' ;;
+        "custom-data set"*) words='--api-key --base-url --ca-file --compact --crlf --csv --data --debug --field --help --max-retries --overwrite --pretty --profile --project-key --request-timeout --rest-key --timeout --value --version' ;;
+        "custom-data delete"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "events track"*) words='--api-key --attr --base-url --ca-file --compact --crlf --csv --data --debug --field --help --label --max-retries --name --pretty --profile --project-key --request-timeout --rest-key --tag --time --timeout --version' ;;
+        "custom-audience create"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --description --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --type --version' ;;
+        "custom-audience update"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --remove --request-timeout --rest-key --timeout --version' ;;
+        "custom-audience replace"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "custom-audience delete"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "custom-audience list"*) words='--all --api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "custom-audience each"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "gdpr request"*) words='--api-key --base-url --ca-file --callback --compact --crlf --csv --debug --field --help --id --id-type --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --type --version' ;;
+        "gdpr status"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "gdpr list"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "profiles update"*) words='--api-key --base-url --ca-file --compact --crlf --csv --data --debug --field --help --mass --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "profiles export"*) words='--api-key --attributes --base-url --body --ca-file --compact --crlf --csv --data --debug --dir --events --field --from --help --identifiers --interval --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --to --type --version --wait' ;;
         "project-export status"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "project-export list"*) words='--all --api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "project-export wait"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --interval --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "project-export download"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "project-export records"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "audiences create"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --display-name --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --type --version' ;;
+        "audiences update"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --remove --request-timeout --rest-key --timeout --version' ;;
+        "audiences replace"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "audiences view"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --indexing-token --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "audiences list"*) words='--all --api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "audiences remove"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "orchestrations list"*) words='--all --api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "orchestrations stats"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --to --version' ;;
+        "orchestrations delete"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "catalogs create"*) words='--api-key --base-url --ca-file --compact --crlf --csv --data --debug --field --fields --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "catalogs update"*) words='--add --api-key --base-url --ca-file --compact --crlf --csv --data --debug --field --help --max-retries --pretty --profile --project-key --remove --request-timeout --rest-key --timeout --version' ;;
+        "catalogs edit-items"*) words='--action --api-key --base-url --ca-file --compact --crlf --csv --data --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "catalogs view"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --indexing-token --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "catalogs list"*) words='--all --api-key --base-url --ca-file --compact --crlf --csv --debug --field --from --help --limit --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
+        "catalogs remove"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
         "api"*) words='--api-key --base-url --ca-file --compact --crlf --csv --data --debug --field --help --max-retries --pretty --profile --project-key --query --request-timeout --rest-key --timeout --version' ;;
         "completion"*) words='--api-key --base-url --ca-file --compact --crlf --csv --debug --field --help --max-retries --pretty --profile --project-key --request-timeout --rest-key --timeout --version' ;;
       esac ;;
     *)
       case $cmd in
-        '') words='api campaign completion export help inapp profiles project-export' ;;
+        '') words='api audiences campaign catalogs completion custom-audience custom-data events export gdpr help inapp orchestrations profiles project-export transactional' ;;
+        audiences) words='create update replace view list remove' ;;
         campaign) words='get list stats create update delete' ;;
+        catalogs) words='create update edit-items view list remove' ;;
+        custom-audience) words='create update replace delete list each' ;;
+        custom-data) words='set delete' ;;
+        events) words='track' ;;
         export) words='create list status wait download rows' ;;
+        gdpr) words='request status list' ;;
         inapp) words='get list create update delete' ;;
-        profiles) words='export' ;;
+        orchestrations) words='list stats delete' ;;
+        profiles) words='update export' ;;
         project-export) words='status list wait download records' ;;
-        help) words='api campaign completion export help inapp profiles project-export' ;;
+        transactional) words='send stats' ;;
+        help) words='api audiences campaign catalogs completion custom-audience custom-data events export gdpr help inapp orchestrations profiles project-export transactional' ;;
         api) words='GET POST PUT PATCH DELETE' ;;
         completion) words='bash zsh' ;;
         *) COMPREPLY=($(compgen -f -- "$cur")); return ;;

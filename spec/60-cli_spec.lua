@@ -91,7 +91,9 @@ describe("bin/batch", function()
       for _, c in ipairs{ "campaign get", "campaign list", "campaign stats", "inapp get", "inapp list",
                           "export create", "export status", "export wait", "export download", "export rows",
                           "profiles export", "project-export status", "project-export list",
-                          "project-export wait", "project-export download" } do
+                          "project-export wait", "project-export download", "transactional send",
+                          "custom-data set", "events track", "custom-audience update", "gdpr request",
+                          "profiles update", "audiences create", "orchestrations stats", "catalogs edit-items" } do
         assert.truthy(r.out:find(c, 1, true), c)
       end
       assert.truthy(r.out:find("Exit status", 1, true))
@@ -110,10 +112,18 @@ describe("bin/batch", function()
       assert.equal(2, run("help nosuch").code)
     end)
 
-    it("--version", function()
+    it("--version; after custom-audience's words, --version V is that API's version", function()
       local r = run("--version")
       assert.equal(0, r.code)
       assert.matches("^lua%-batch %d+%.%d+", r.out)
+      m:clear_log()
+      assert.equal(0, run("custom-audience list --version=1.0").code)
+      assert.equal(0, run("custom-audience list --version 1.1 --limit 2").code)
+      local log = m:log()
+      assert.matches("^/1%.0/", log[1].path)
+      assert.matches("^/1%.1/", log[2].path)
+      assert.equal(2, run("custom-audience list --version").code)
+      assert.equal(2, run("--version=1.0").code)
     end)
 
     it("usage errors exit 2 with the message and a usage line", function()
@@ -234,8 +244,9 @@ describe("bin/batch", function()
     it("an API error: exit 1, one line 'batch: NAME: message', nothing on stdout", function()
       local line = one_line_error(run("campaign get 0123456789abcdef"), "ROUTE_NOT_FOUND")
       assert.truthy(line:find("HTTP 404", 1, true))
-      one_line_error(run("campaign get 'a/b'"), "INVALID_ARGUMENT")
-      one_line_error(run("campaign list --limit 500"), "INVALID_ARGUMENT")
+      -- a value the library refuses before sending: exit 2, as a usage error
+      one_line_error(run("campaign get 'a/b'"), "INVALID_ARGUMENT", 2)
+      one_line_error(run("campaign list --limit 500"), "INVALID_ARGUMENT", 2)
     end)
 
     it("a refused key: AUTHENTICATION_INVALID, and no key in stderr", function()
@@ -346,11 +357,11 @@ describe("bin/batch", function()
       assert.equal("", run("export rows " .. id).out)
     end)
 
-    it("download of an unfinished export: exit 1, and no file", function()
+    it("download of an unfinished export: INVALID_ARGUMENT (exit 2), and no file", function()
       m:exports_config{ pending_after = 0.05, done_after = 60 }
       local id = create()
       local path = dir .. "/early.csv"
-      one_line_error(run("export download " .. id .. " " .. q(path)), "INVALID_ARGUMENT")
+      one_line_error(run("export download " .. id .. " " .. q(path)), "INVALID_ARGUMENT", 2)
       assert.is_false(exists(path))
     end)
   end)
@@ -401,8 +412,8 @@ describe("bin/batch", function()
       assert.equal(2, run("profiles export --body " .. q(body) .. " --type EVENTS").code)
     end)
 
-    it("a refused body is INVALID_ARGUMENT or the API's error, exit 1", function()
-      one_line_error(run("profiles export --type ATTRIBUTES"), "INVALID_ARGUMENT")
+    it("a refused body is INVALID_ARGUMENT (exit 2) or the API's error (exit 1)", function()
+      one_line_error(run("profiles export --type ATTRIBUTES"), "INVALID_ARGUMENT", 2)
       one_line_error(run("profiles export --type NOPE"), "MALFORMED_PARAMETER")
     end)
   end)

@@ -67,6 +67,24 @@ describe("batch completion", function()
     assert.same({ "bash", "zsh" }, complete("batch completion "))
   end)
 
+  it("bash: the commands of the rest of the API, and option values that depend on the command", function()
+    local top = complete("batch ")
+    for _, w in ipairs{ "transactional", "custom-data", "events", "custom-audience", "gdpr", "audiences",
+                        "orchestrations", "catalogs" } do
+      assert.is_true(has(top, w), w)
+    end
+    assert.same({ "create", "update", "edit-items", "view", "list", "remove" }, complete("batch catalogs "))
+    assert.same({ "review", "remove" }, complete("batch gdpr request --id u --type "))
+    assert.same({ "ATTRIBUTES", "EVENTS", "REACHABILITY_EVENTS" }, complete("batch profiles export --type "))
+    assert.same({ "custom_ids", "advertising_ids" }, complete("batch custom-audience create vip --type "))
+    assert.same({ "1.1", "1.0" }, complete("batch custom-audience update vip --version "))
+    assert.same({ "custom_id", "advertising_id" }, complete("batch gdpr request --id-type "))
+    local opts = complete("batch profiles update --")
+    assert.is_true(has(opts, "--mass"))
+    assert.is_true(has(opts, "--data"))
+    assert.is_false(has(opts, "--wait"))
+  end)
+
   it("bash: files after --data @, folders after --dir, profiles from the config file", function()
     os.execute("mkdir -p " .. q(dir .. "/parts") .. " && : > " .. q(dir .. "/body.json"))
     assert.same({ "@body.json" }, complete("batch campaign create --data @bo"))

@@ -37,8 +37,8 @@ end
 
 -- Splits argv into words (positional) and options ({name = {raw value, ...}}; a switch's value is
 -- true, a value-taking option missing its value false), in one pass. `switches` is the set of option
--- names that take no value.
-function _M.split(argv, switches)
+-- names that take no value; `lenient`: a switch given a value (--all=x) is no error (yet).
+function _M.split(argv, switches, lenient)
   local words, opts = {}, {}
   local function add(name, value)
     local list = opts[name] or {}
@@ -61,7 +61,7 @@ function _M.split(argv, switches)
       local name, value = match(a, "^%-%-([^=]+)=(.*)$")
       name = name or sub(a, 3)
       if switches[name] then
-        if value then _M.fail("option --" .. name .. " takes no value") end
+        if value and not lenient then _M.fail("option --" .. name .. " takes no value") end
         add(name, true)
       elseif value then
         add(name, value)
@@ -153,6 +153,14 @@ function _M.switches(commands)
   return s
 end
 
+-- The switch names of one command: the global ones and its own, less those it gives a value
+-- (`custom-audience list --version 1.0`, where `--version` alone is the global switch).
+local function command_switches(command)
+  local s = {}
+  for k, v in pairs(_M.known(command)) do if v == "switch" then s[k] = true end end
+  return s
+end
+
 -- The group of a command name ("campaign list" -> "campaign"), or nil for a one-word command.
 local function group_of(name)
   return match(name, "^(%S+) ")
@@ -177,14 +185,24 @@ function _M.find(commands, words)
   return nil, group or nil
 end
 
+-- Splits argv as split does, with the switches of the command the words name: a first pass with every
+-- command's switches finds the command, a second one (when a command was found) uses its own.
+function _M.split_for(argv, commands)
+  local all = _M.switches(commands)
+  local command = _M.find(commands, (_M.split(argv, all, true)))
+  return _M.split(argv, command and command_switches(command) or all)
+end
+
 -- Checks the number of positional arguments against the spec's `args` ({"TOKEN"}, {"ID", "PATH"});
--- a name ending in "..." takes any number (at least one).
+-- a name ending in "..." takes any number (at least one); a last name in brackets ("[CUSTOM_ID]") may
+-- be left out.
 function _M.positional(command, rest)
   local want = command.args or {}
   local last = want[#want]
   local many = last and match(last, "%.%.%.$")
-  if #rest < #want then
-    _M.fail("missing " .. concat(want, " ", #rest + 1), command)
+  local required = (last and match(last, "^%[")) and #want - 1 or #want
+  if #rest < required then
+    _M.fail("missing " .. concat(want, " ", #rest + 1, required), command)
   elseif #rest > #want and not many then
     _M.fail("unexpected argument '" .. rest[#want + 1] .. "'", command)
   end

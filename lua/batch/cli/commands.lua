@@ -6,7 +6,10 @@
 -- (output.lua), ctx.progress (progress.lua), ctx.fail(message) (a usage error), ctx.note(message),
 -- ctx.report(err) (an error line, the command goes on) and ctx:on_cleanup(fn) (run on any exit).
 local list = {}
-for _, file in ipairs{ "campaigns", "exports", "project", "api" } do
+-- per app (1.x), then per project (2.x), then any route
+local FILES = { "campaigns", "exports", "transactional", "custom_data", "events", "custom_audiences", "gdpr",
+                "profile_updates", "project", "audiences", "orchestrations", "catalogs", "api" }
+for _, file in ipairs(FILES) do
   for _, c in ipairs(require("batch.cli.commands." .. file)) do list[#list + 1] = c end
 end
 

@@ -9,10 +9,18 @@ local ipairs, pairs, sort, concat, format = ipairs, pairs, table.sort, table.con
 
 local _M = {}
 
--- Fixed values of some options, and what a path option completes to.
-local VALUES = { live = "true false", ["from-api"] = "true false", kind = "events ids",
-                 type = "ATTRIBUTES EVENTS REACHABILITY_EVENTS" }
-local FILES = { ["ca-file"] = "file", out = "file", data = "data", body = "file", dir = "dir" }
+-- Fixed values of some options, and what a path option completes to. COMMAND_VALUES: the values of an
+-- option of some commands only (a command name, or a group for all of its commands), tried first.
+local VALUES = { live = "true false", ["from-api"] = "true false", kind = "events ids" }
+local COMMAND_VALUES = {
+  { "profiles export", "type", "ATTRIBUTES EVENTS REACHABILITY_EVENTS" },
+  { "gdpr request", "type", "review remove" },
+  { "gdpr request", "id-type", "custom_id advertising_id" },
+  { "custom-audience create", "type", "custom_ids advertising_ids" },
+  { "custom-audience", "version", "1.1 1.0" },
+  { "audiences create", "type", "custom_ids" },
+}
+local FILES = { ["ca-file"] = "file", out = "file", data = "data", dir = "dir" }  -- (--body: text or a file)
 local METHODS = "GET POST PUT PATCH DELETE"
 
 local function sorted(set)
@@ -69,8 +77,14 @@ function _M.bash(commands)
     "    esac",
     "    i=$((i + 1))",
     "  done",
-    "  case $prev in",
+    "  case \"$cmd $prev\" in",
   }
+  for _, v in ipairs(COMMAND_VALUES) do
+    out[#out + 1] = format("    \"%s\"*\" --%s\") COMPREPLY=($(compgen -W '%s' -- \"$cur\")); return ;;",
+                           v[1], v[2], v[3])
+  end
+  out[#out + 1] = "  esac"
+  out[#out + 1] = "  case $prev in"
   for _, name in ipairs(sorted(FILES)) do
     local kind = FILES[name]
     if kind == "dir" then
@@ -132,8 +146,13 @@ function _M.zsh(commands)
     "    esac",
     "    (( i++ ))",
     "  done",
-    "  case $prev in",
+    "  case \"$cmd $prev\" in",
   }
+  for _, v in ipairs(COMMAND_VALUES) do
+    out[#out + 1] = format("    \"%s\"*\" --%s\") compadd -- %s; return ;;", v[1], v[2], v[3])
+  end
+  out[#out + 1] = "  esac"
+  out[#out + 1] = "  case $prev in"
   for _, name in ipairs(sorted(FILES)) do
     local kind = FILES[name]
     if kind == "dir" then

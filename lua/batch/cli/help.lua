@@ -90,6 +90,7 @@ function _M.general(commands)
          "\n\n" .. EXIT_HELP .. "\n\nExamples:\n" ..
          "  batch campaign list --limit 5 --field campaign_token --field name\n" ..
          "  batch export create --campaign TOKEN --from now --events push_sent --ids install_id --wait --out e.csv\n" ..
+         "  batch profiles update --data @profiles.jsonl\n" ..
          "  batch api GET /1.1/campaigns/list --query limit=2\n" ..
          "  batch help export create\n"
 end

@@ -8,11 +8,13 @@ local args = require "batch.cli.args"
 local config = require "batch.cli.config"
 local debug_log = require "batch.cli.debug"
 local exit = require "batch.cli.exit"
+local guard = require "batch.cli.guard"
 local help = require "batch.cli.help"
 local output = require "batch.cli.output"
 local progress = require "batch.cli.progress"
 local signals = require "batch.cli.signals"
-local commands = require "batch.cli.commands"
+-- The command table is loaded in main, so that a failure to load a command's module is one line too.
+local commands
 
 local ipairs, pairs, type, tostring, xpcall, pcall, getenv = ipairs, pairs, type, tostring, xpcall, pcall, os.getenv
 local format, gsub = string.format, string.gsub
@@ -147,12 +149,15 @@ function _M.main(argv)
   local ctx = { secrets = secrets, cleanups = {} }
   local trace = getenv("BATCH_DEBUG") == "trace"
   local function on_error(e)
-    if trace and type(e) == "string" and not signals.is_interrupt(e) then return debug.traceback(e, 2) end
+    if trace and type(e) == "string" and not signals.is_interrupt(e) and not guard.argument_error(e) then
+      return debug.traceback(e, 2)
+    end
     return e
   end
   local plain = output.new{ stream = io.stdout, secrets = secrets }
   local ok, status = xpcall(function()
-    local words, raw = args.split(argv, args.switches(commands.list))
+    commands = commands or require "batch.cli.commands"
+    local words, raw = args.split_for(argv, commands.list)
     for k, v in pairs(raw) do
       if config.BY_NAME[gsub(k, "%-", "_")] then
         for _, value in ipairs(v) do if type(value) == "string" then add_secrets(secrets, { value }) end end
@@ -224,6 +229,11 @@ function _M.main(argv)
     local _, code, message = signals.caught()
     write_err("batch: " .. message .. "\n")
     return code
+  end
+  local refused = guard.argument_error(e)  -- a value of the user's JSON of a type the library refuses
+  if refused then
+    write_err(error_line(refused, secrets))
+    return exit.USAGE
   end
   write_err(trace and redact("batch: internal error: " .. tostring(e) .. "\n", secrets) or
             error_line("internal error: " .. tostring(e), secrets))

@@ -1,8 +1,8 @@
 -- What the commands share to print the results of library calls, to wait and download under one
 -- --timeout, and to send a download to stdout (`-`).
 local core = require "batch.core"
-local ipairs, type, tostring, open, remove, execute, popen = ipairs, type, tostring, io.open, os.remove, os.execute,
-                                                              io.popen
+local ipairs, pairs, type, tostring, open, remove, execute, popen = ipairs, pairs, type, tostring, io.open,
+                                                                     os.remove, os.execute, io.popen
 local gsub, max = string.gsub, math.max
 
 local _M = {}
@@ -38,6 +38,50 @@ function _M.value(ctx, v, err)
   if v == nil then return nil, err end
   ctx.out:value(v)
   return true
+end
+
+-- Prints statistics: the value, or with --csv one row per day of its array `key` (nested A/B versions
+-- as dotted columns).
+function _M.stats(ctx, key, s, err)
+  if s == nil then return nil, err end
+  if not ctx.out.csv then return _M.value(ctx, s) end
+  return _M.list(ctx, type(s[key]) == "table" and s[key] or {}, { first = { "date" } })
+end
+
+-- Prints what a write did: Batch's answer (a table, or true for a route that answers nothing) with
+-- "ok": true and the fields of `names` (what was written: { name = NAME }); or passes nil, err on.
+function _M.written(ctx, names, answer, err)
+  if answer == nil then return nil, err end
+  local out = {}
+  if type(answer) == "table" then for k, v in pairs(answer) do out[k] = v end end
+  for k, v in pairs(names) do out[k] = v end
+  out.ok = true
+  ctx.out:value(out)
+  return true
+end
+
+-- A 2.x list: one page (--from CURSOR, --limit N; when there are more, the command that gives the
+-- next page goes to stderr) or, with --all, every item page by page. `resource` has list and each;
+-- `key` is the array of a page ("exports"); `command` the command's words ("project-export list").
+function _M.cursor_list(ctx, opts, resource, key, columns, command)
+  if opts.all then
+    if opts.from then ctx.fail("--all and --from cannot go together") end
+    return _M.iter(ctx, ctx.out:list{ first = columns }, nil, resource:each{ page_size = opts.limit })
+  end
+  local page, err = resource:list{ from = opts.from, limit = opts.limit }
+  if not page then return nil, err end
+  _M.list(ctx, type(page[key]) == "table" and page[key] or {}, { first = columns })
+  if page.has_more and type(page.next_from) == "string" then
+    ctx.note("more " .. key .. ": batch " .. command .. " --from " .. page.next_from)
+  end
+  return true
+end
+
+-- The options and help of a cursor_list command.
+_M.CURSOR_FLAGS = { from = "string", limit = "int", all = "switch" }
+function _M.cursor_help(noun)
+  return "One page (--limit 1 to 100, default 10) starting at cursor --from; when there are more, the next\n" ..
+         "cursor is printed on stderr. --all lists every " .. noun .. ", page by page."
 end
 
 -- One deadline for a whole flow (create, wait, download): budget(seconds or nil) --> left(), the seconds

@@ -138,11 +138,7 @@ local stats = {
   examples = { "batch campaign stats \"$token\" --field detail.0.date --field detail.0.sent",
                "batch campaign stats \"$token\" --csv" },
   run = function(ctx, w)
-    local token = input.id(w[1], ctx.fail, "TOKEN")
-    local s, err = ctx:client().campaigns:stats(token)
-    if not s then return nil, err end
-    if not ctx.out.csv then return results.value(ctx, s) end
-    return results.list(ctx, s.detail or {}, { first = { "date" } })
+    return results.stats(ctx, "detail", ctx:client().campaigns:stats(input.id(w[1], ctx.fail, "TOKEN")))
   end,
 }
 

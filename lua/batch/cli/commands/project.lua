@@ -93,27 +93,14 @@ the whole of it (default: 1800 s for the wait); past it, exit 75 and the command
     end,
   },
   {
-    name = "project-export list", keys = "2",
-    flags = { from = "string", limit = "int", all = "switch" },
+    name = "project-export list", keys = "2", flags = results.CURSOR_FLAGS,
     usage = "project-export list [--from CURSOR] [--limit N] [--all]",
     summary = "list the project's exports (newest first)",
-    help = [[
-One page (--limit 1 to 100, default 10) starting at cursor --from; when there are more, the next
-cursor is printed on stderr. --all lists every export, page by page.]],
+    help = results.cursor_help("export"),
     examples = { "batch project-export list --all --field id --field status" },
     run = function(ctx, _, opts)
-      local pe = ctx:client().project_exports
-      if opts.all then
-        if opts.from then ctx.fail("--all and --from cannot go together") end
-        return results.iter(ctx, ctx.out:list{ first = VIEW_COLUMNS }, nil, pe:each{ page_size = opts.limit })
-      end
-      local page, err = pe:list{ from = opts.from, limit = opts.limit }
-      if not page then return nil, err end
-      results.list(ctx, page.exports, { first = VIEW_COLUMNS })
-      if page.has_more and type(page.next_from) == "string" then
-        ctx.note("more exports: batch project-export list --from " .. page.next_from)
-      end
-      return true
+      return results.cursor_list(ctx, opts, ctx:client().project_exports, "exports", VIEW_COLUMNS,
+                                 "project-export list")
     end,
   },
   {
