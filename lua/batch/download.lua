@@ -5,7 +5,7 @@ local Error = require "batch.error"
 local http = require "batch.http"
 local retry = require "batch.retry"
 
-local type, tostring, remove, rename = type, tostring, os.remove, os.rename
+local type, tostring, remove = type, tostring, os.remove
 local match, find, format, lower, min = string.match, string.find, string.format, string.lower, math.min
 
 local _M = {}
@@ -79,20 +79,21 @@ local function transfer(client, url, part, opts, timeout)
     end
     return res, err
   end
-  handle:start(req)
+  handle:start_many({ req }, { concurrency = 1 })
   local last = -1
   while true do
-    local done, now, total = handle:step(STEP)
+    local done, now, _, total = handle:step_many(STEP)
     if now ~= last and not done then
       last = now
       if on_progress(now, total) == false then
-        handle:abort()
+        handle:abort_many()
         return cancelled()
       end
     end
     if done then break end
   end
-  local res, err = handle:finish()
+  local ress, errs = handle:finish_many()
+  local res, err = ress[1], errs[1]
   if res and res.status >= 200 and res.status < 300 and on_progress(res.bytes, res.bytes) == false then
     return cancelled()
   end
@@ -134,12 +135,12 @@ function _M.fetch(client, get_link, path, opts, deadline)
     local e
     http.emit(client, { type = "download", method = "GET", url = shown(client, url), attempt = attempt,
                         status = res and res.status, bytes = res and res.bytes, elapsed = client.now() - started,
-                        error = terr and terr.name })
+                        error = terr and Error.transport_name(terr) })
     if res and res.status >= 200 and res.status < 300 then
-      local ok, why = rename(part, path)
+      local ok, why = client.core.commit(part, path)
       if ok then return { path = path, bytes = res.bytes } end
       remove(part)
-      return nil, Error.new{ name = "IO_ERROR", message = "cannot rename " .. part .. ": " .. tostring(why),
+      return nil, Error.new{ name = "IO_ERROR", message = tostring(why),
                              attempts = attempt }
     end
     remove(part)
@@ -154,7 +155,7 @@ function _M.fetch(client, get_link, path, opts, deadline)
               message = format("storage answered HTTP %d", res.status) }
         e.retry_after = retry.parse_retry_after(res.headers and res.headers["retry-after"], os.time())
       else
-        e = { name = terr.name or "NETWORK_ERROR", message = http.redact(client, terr.message), sent = terr.sent }
+        e = { name = Error.transport_name(terr), message = http.redact(client, terr.message), sent = terr.sent }
       end
       if e.status == 429 then e.name = "TOO_MANY_REQUESTS" end
       local again = e.name ~= "CANCELLED" and e.name ~= "IO_ERROR" and retry.retryable("GET", e)

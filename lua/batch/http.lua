@@ -66,9 +66,9 @@ _M.emit = emit
 
 -- A batch.Error for a response whose status is not the expected one.
 local function status_error(client, call, res)
-  local name, code, message = client.core.map_error(res.status, res.body or "")
+  local name, code, message = Error.of_answer(res.status, res.body)
   local e = {
-    name = name or "HTTP_ERROR", code = code, status = res.status,
+    name = name, code = code, status = res.status,
     message = redact(client, message), body = redact(client, res.body),
     headers = redact_table(client, res.headers),
   }
@@ -103,7 +103,7 @@ local function outcome(client, call, req, n, res, terr, url, started)
   local on_event = client.opts.on_event
   if not res then
     local e = type(terr) == "table" and terr or { name = "NETWORK_ERROR", message = tostring(terr) }
-    e = { name = e.name or "NETWORK_ERROR", message = redact(client, e.message), sent = e.sent }
+    e = { name = Error.transport_name(e), message = redact(client, e.message), sent = e.sent }
     if on_event then
       on_event{ type = "response", method = req.method, url = url, attempt = n,
                 elapsed = client.now() - started, error = e.name }
@@ -316,8 +316,12 @@ function _M.headers(client, family, with_body)
   if family == "2" and not o.project_key then
     error("batch: project_key is required for the 2.x project APIs (option project_key or BATCH_PROJECT_KEY)", 3)
   end
-  h = {}
-  for k, v in pairs(client.core.auth_headers(family, o.rest_key, o.project_key)) do h[k] = v end
+  -- the keys were checked by batch.options (no CR, LF or other control character)
+  if family == "2" then
+    h = { Authorization = "Bearer " .. o.rest_key, ["X-Batch-Project"] = o.project_key }
+  else
+    h = { ["X-Authorization"] = o.rest_key }
+  end
   h["Accept"] = "application/json"
   if with_body then h["Content-Type"] = "application/json" end
   client.header_cache[cache_key] = h

@@ -12,7 +12,7 @@ local timeutil = require "batch.timeutil"
 
 local setmetatable, type, ipairs, error, tostring, tonumber = setmetatable, type, ipairs, error, tostring, tonumber
 local find, format, match = string.find, string.format, string.match
-local remove, rename, min = os.remove, os.rename, math.min
+local remove, min = os.remove, math.min
 
 local LOOKBACK = 90 * 86400                       -- events and reachability events: 90 days
 local REACHABILITY_START = timeutil.parse("2024-10-10T00:00:00Z")  -- "data since October 10, 2024"
@@ -273,7 +273,7 @@ local function part_error(c, url, res, terr, attempt)
           body = http.redact(c, res.body), message = format("storage answered HTTP %d", res.status) }
     e.retry_after = retry.parse_retry_after(res.headers and res.headers["retry-after"], os.time())
   else
-    e = { name = terr.name or "NETWORK_ERROR", message = http.redact(c, terr.message), sent = terr.sent }
+    e = { name = Error.transport_name(terr), message = http.redact(c, terr.message), sent = terr.sent }
   end
   e.retryable = e.name ~= "IO_ERROR" and retry.retryable("GET", e)
   -- the signed link's query is its signature: keep only scheme, host and path
@@ -346,15 +346,15 @@ local function download_parallel(self, view, dir, opts, deadline, concurrency)
       local res, terr, part = ress[k], terrs[k], paths[i] .. ".part"
       http.emit(c, { type = "download", method = "GET", url = http.redact(c, match(urls[i], "^[^?#]*")),
                      attempt = attempts[i], status = res and res.status, bytes = res and res.bytes,
-                     elapsed = c.now() - started, error = terr and terr.name })
+                     elapsed = c.now() - started, error = terr and Error.transport_name(terr) })
       if res and res.status >= 200 and res.status < 300 then
-        local ok, why = rename(part, paths[i])
+        local ok, why = c.core.commit(part, paths[i])
         if ok then
           out[i] = { path = paths[i], bytes = res.bytes, part = files[i].part or i }
           finished_bytes = finished_bytes + res.bytes
         else
           remove(part)
-          errs[i] = Error.new{ name = "IO_ERROR", message = "cannot rename " .. part .. ": " .. tostring(why),
+          errs[i] = Error.new{ name = "IO_ERROR", message = tostring(why),
                                attempts = attempts[i] }
         end
       else
