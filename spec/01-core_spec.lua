@@ -488,6 +488,34 @@ describe("batch.core", function()
       h:close()
     end)
 
+    it("abort_many also removes the files of the run's requests that ended whole; finish_many keeps them", function()
+      local h = core.new{}
+      local token = core.json_decode(assert(h:request{ url = url("/campaigns/list"), headers = auth() }).body)[1]
+        .campaign_token
+      m:fault{ path = "/campaigns/list", action = "stall", delay = 5 }
+      local whole, partial = tmp .. "/whole.json", tmp .. "/partial.json"
+      local function run() return { { url = url("/campaigns/" .. token), headers = auth(), sink = whole },
+                                    { url = url("/campaigns/list"), headers = auth(), sink = partial } } end
+      assert.is_true(h:start_many(run(), { concurrency = 2 }))
+      local ended, deadline = 0, socket.gettime() + 5
+      while (ended < 1 or not exists(partial)) and socket.gettime() < deadline do
+        local _
+        _, _, ended = h:step_many(0.05)
+      end
+      assert.equal(1, ended)
+      assert.is_true(exists(whole))
+      h:abort_many()
+      assert.is_false(exists(whole))
+      assert.is_false(exists(partial))
+      local results = h:request_many(run())
+      assert.equal(200, results[1].status)
+      assert.equal(200, results[2].status)
+      assert.is_true(exists(whole) and exists(partial))
+      os.remove(whole)
+      os.remove(partial)
+      h:close()
+    end)
+
     it("the garbage collector cancels a started run and removes its partial sink file", function()
       m:fault{ path = "/campaigns/list", action = "stall", delay = 1 }
       local path = tmp .. "/collected.json"
@@ -668,17 +696,22 @@ describe("batch.core", function()
   end)
 
   -- A child Lua (the interpreter running this spec) blocked in the C core, and a real signal. The child is
-  -- started by a shell that prints its pid, then, when it ends, its exit status and the time; the time the
-  -- signal was sent comes from the same clock (date), just before kill.
+  -- started by a shell that prints its pid, then, when it ends, its exit status. How long a wait took to
+  -- end is measured by the child itself: it prints core.time() when the call returns; the signal is sent
+  -- by a shell started beforehand (its builtin kill: nothing is started then), the time taken just before.
   describe("signals", function()
-    local server, children = nil, 0
+    local server, killer, children = nil, nil, 0
 
     setup(function()
       server = assert(socket.bind("127.0.0.1", 0)) -- listens, never accepts: a server that never answers
+      killer = assert(io.popen("env -u LD_PRELOAD sh", "w"))
     end)
-    teardown(function() server:close() end)
+    teardown(function()
+      server:close()
+      killer:close()
+    end)
 
-    -- Starts `code` in a child Lua; returns { pid, pipe, err = stderr file }; waits for its "ready" line.
+    -- Starts `code` in a child Lua (core is batch.core there); waits for its "ready" line.
     local function child(code)
       children = children + 1
       local script, errf = tmp .. "/child" .. children .. ".lua", tmp .. "/child" .. children .. ".err"
@@ -688,37 +721,102 @@ describe("batch.core", function()
       f:close()
       local cmd = interp .. " " .. q(script) .. " 2>" .. q(errf)
       -- (the shell's own "Terminated" for a child killed by a signal goes to /dev/null)
-      local p = assert(io.popen("sh -c " .. q(cmd .. ' & echo $!; wait $!; echo "exit $? $(date +%s.%N)"')
-                                .. " 2>/dev/null"))
+      local p = assert(io.popen("sh -c " .. q(cmd .. ' & echo $!; wait $!; echo "exit $?"') .. " 2>/dev/null"))
       local c = { pid = assert(tonumber(p:read("*l"))), pipe = p, err = errf }
       assert.equal("ready", c.pipe:read("*l"))
       return c
     end
     -- Sends the signal; returns the time it was sent.
     local function kill(c, sig)
-      return assert(tonumber(read_cmd("date +%s.%N; kill -" .. sig .. " " .. c.pid)))
+      local sent = core.time()
+      killer:write("kill -", sig, " ", c.pid, "\n")
+      killer:flush()
+      return sent
     end
-    -- Waits for the child's end: its exit status, the seconds from `sent`, its other output, its stderr.
-    local function ended(c, sent)
+    -- Waits for the child's end: its exit status, its other output lines, its stderr.
+    local function ended(c)
       local out = {}
       for line in c.pipe:lines() do out[#out + 1] = line end
       c.pipe:close()
-      local status, at = out[#out]:match("^exit (%d+) ([%d.]+)$")
+      local status = out[#out]:match("^exit (%d+)$")
       out[#out] = nil
-      return tonumber(status), tonumber(at) - sent, out, read_all(c.err)
+      return tonumber(status), out, read_all(c.err)
     end
-    -- The exit status of a Lua script that ends with an uncaught error.
-    local UNCAUGHT = 1
+    local UNCAUGHT = 1 -- the exit status of a Lua script that ends with an uncaught error
 
-    -- Runs code in a child until its wait, sends sig (default INT): the child must end within 100 ms with
-    -- one "interrupted!" (exit status of an uncaught error). When the C core raised it in the main thread
-    -- (ours: no position), the report is lua's plain one: without the hook lua.c set undone, lua.c's hook
-    -- fires again in the message handler (5.1-5.4: a traceback that starts in "?"; LuaJIT: "error in error
-    -- handling").
-    local function interrupted_within_100ms(code, sig, ours)
-      local c = child(code)
-      core.sleep(0.2) -- well inside its wait
-      local status, took, _, stderr = ended(c, kill(c, sig or "INT"))
+    -- Runs `call` (a blocking call in the child, after `before`) under pcall; sends sig once it waits (or,
+    -- with `wait_for`, once that file exists). The call must give "interrupted!" within 100 ms of the
+    -- signal, and the script goes on (no second error from a hook left behind): it prints `after`'s value.
+    local function ends_within_100ms(before, call, sig, after, wait_for)
+      local c = child(before .. "\nio.write('ready\\n') io.flush()\n"
+        .. "local ok, err = pcall(function() " .. call .. " end)\n"
+        .. "io.write(('%.6f '):format(core.time()), tostring(ok), ' ', tostring(err), '\\n')\n"
+        .. "io.write(tostring(" .. (after or "nil") .. "), '\\n')\n")
+      if wait_for then
+        local deadline = socket.gettime() + 5
+        while not exists(wait_for) and socket.gettime() < deadline do core.sleep(0.01) end
+        assert.is_true(exists(wait_for), "the transfer never started to write")
+      else
+        core.sleep(0.2) -- well inside its wait
+      end
+      local sent = kill(c, sig or "INT")
+      local status, out, stderr = ended(c)
+      assert.equal(0, status, stderr)
+      local at, rest = out[1]:match("^([%d.]+) (.*)$")
+      assert.equal("false interrupted!", rest)
+      local took = tonumber(at) - sent
+      assert.is_true(took >= 0 and took < 0.1, "took " .. took .. " s")
+      return out[2]
+    end
+
+    it("SIGINT ends core.sleep within 100 ms with lua's own 'interrupted!'", function()
+      ends_within_100ms("", "core.sleep(30)")
+    end)
+
+    it("SIGINT ends a request to a server that never answers; the handle stays usable", function()
+      local _, port = server:getsockname()
+      local status = ends_within_100ms(("local h = core.new{ timeout = 20 }\n"
+        .. "local function get(u) local res = h:request{ url = u } return res and res.status end"),
+        ("get('http://127.0.0.1:%d/')"):format(port), "INT", ("get(%q)"):format(url("/campaigns/list")))
+      assert.equal("401", status) -- answered, on the same handle
+    end)
+
+    it("SIGINT ends a download and removes its partial file", function()
+      m:fault{ path = "/campaigns/list", action = "stall", delay = 30 }
+      local path = tmp .. "/interrupted.json"
+      ends_within_100ms(("local h = core.new{}\nlocal req = { url = %q, sink = %q, timeout = 20, headers = %s }")
+        :format(url("/campaigns/list"), path, ("{ ['X-Authorization'] = %q }"):format(keys.rest_key)),
+        "h:request(req)", "INT", "core.signal()", path)
+      assert.is_false(exists(path))
+    end)
+
+    it("SIGINT ends finish_many of a run, removing the partial files of every request", function()
+      m:fault{ path = "/campaigns/list", action = "stall", delay = 30, count = 2 }
+      local a, b = tmp .. "/run-a.json", tmp .. "/run-b.json"
+      ends_within_100ms(([[
+        local h = core.new{}
+        local function req(sink) return { url = %q, sink = sink, headers = { ["X-Authorization"] = %q } } end
+        h:start_many({ req(%q), req(%q) })
+        repeat local _, bytes = h:step_many(0.05) until bytes > 0]]):format(url("/campaigns/list"), keys.rest_key,
+        a, b), "h:finish_many()")
+      assert.is_false(exists(a))
+      assert.is_false(exists(b))
+    end)
+
+    it("core.trap{'TERM', 'HUP'}: those end a wait the same way; core.signal() tells which", function()
+      assert.equal("TERM", ends_within_100ms("core.trap{ 'TERM', 'HUP' }", "core.sleep(30)", "TERM", "core.signal()"))
+      assert.equal("HUP", ends_within_100ms("core.trap{ 'HUP' }", "core.sleep(30)", "HUP", "core.signal()"))
+    end)
+
+    -- Uncaught, as a script that does not catch it: the status of an uncaught error and one report. When
+    -- the C core raised it in the main thread (no position: ours), the report is lua's plain one: were the
+    -- hook lua.c set during the wait left, it would fire again in lua.c's message handler (5.1-5.4: a
+    -- traceback that starts in "?"; LuaJIT: "error in error handling").
+    local function dies_interrupted(code, sig, ours)
+      local c = child("io.write('ready\\n') io.flush()\n" .. code)
+      core.sleep(0.2)
+      kill(c, sig or "INT")
+      local status, _, stderr = ended(c)
       assert.equal(UNCAUGHT, status, stderr)
       assert.equal(1, count(stderr, "interrupted!"), stderr)
       assert.is_nil(stderr:find("error in error handling", 1, true), stderr)
@@ -727,92 +825,32 @@ describe("batch.core", function()
         assert.equal(interp .. ": interrupted!", first, stderr)
         assert.is_nil(frame:find("^%s*%[C%]: i?n? ?%?$"), stderr)
       end
-      assert.is_true(took < 0.1, "took " .. took .. " s")
-      return stderr
     end
 
-    it("SIGINT ends core.sleep at once with lua's own 'interrupted!'", function()
-      interrupted_within_100ms("io.write('ready\\n') io.flush() core.sleep(30)", "INT", true)
+    it("uncaught, stops the script with one plain report: core.sleep, a request, a trapped TERM", function()
+      local _, port = server:getsockname()
+      dies_interrupted("core.sleep(30)", "INT", true)
+      dies_interrupted(("core.new{}:request{ url = 'http://127.0.0.1:%d/', timeout = 20 }"):format(port), "INT", true)
+      dies_interrupted("core.trap{ 'TERM' } core.sleep(30)", "TERM", true)
     end)
 
     -- In a coroutine, lua.c's hook is on the main thread and stays there (see src/signals.c): the script
-    -- stops as it would without the library, the error report may be lua.c's.
-    it("SIGINT ends core.sleep in a coroutine too", function()
-      interrupted_within_100ms("io.write('ready\\n') io.flush() coroutine.wrap(function() core.sleep(30) end)()")
-    end)
-
-    it("SIGINT ends a request to a server that never answers", function()
-      local _, port = server:getsockname()
-      interrupted_within_100ms(("local h = core.new{} io.write('ready\\n') io.flush()\n"
-        .. "h:request{ url = 'http://127.0.0.1:%d/', timeout = 20 }"):format(port), "INT", true)
-    end)
-
-    it("SIGINT ends a download and removes its partial file; the handle stays usable", function()
-      m:fault{ path = "/campaigns/list", action = "stall", delay = 30 }
-      local path = tmp .. "/interrupted.json"
-      local c = child(([[
-        local h = core.new{}
-        local req = { url = %q, headers = { ["X-Authorization"] = %q }, sink = %q, timeout = 20 }
-        io.write("ready\n") io.flush()
-        local ok, err = pcall(h.request, h, req)
-        req.sink = nil
-        local res = h:request(req)
-        print(ok, err, res and res.status, core.signal())
-      ]]):format(url("/campaigns/list"), keys.rest_key, path))
-      local deadline = socket.gettime() + 5
-      while not exists(path) and socket.gettime() < deadline do core.sleep(0.01) end
-      assert.is_true(exists(path)) -- the first half of the body is in
-      local status, took, out, stderr = ended(c, kill(c, "INT"))
-      assert.equal(0, status, stderr)
-      assert.same({ "false\tinterrupted!\t200\tINT" }, out)
-      assert.is_true(took < 0.1, "took " .. took .. " s")
-      assert.is_false(exists(path))
-    end)
-
-    it("SIGINT ends finish_many of a run, removing the partial files of every request", function()
-      m:fault{ path = "/campaigns/list", action = "stall", delay = 30, count = 2 }
-      local a, b = tmp .. "/run-a.json", tmp .. "/run-b.json"
-      local c = child(([[
-        local h = core.new{}
-        local function req(sink) return { url = %q, headers = { ["X-Authorization"] = %q }, sink = sink } end
-        h:start_many({ req(%q), req(%q) })
-        repeat local _, bytes = h:step_many(0.05) until bytes > 0
-        io.write("ready\n") io.flush()
-        h:finish_many()
-      ]]):format(url("/campaigns/list"), keys.rest_key, a, b))
-      local status, took, _, stderr = ended(c, kill(c, "INT"))
-      assert.equal(UNCAUGHT, status, stderr)
-      assert.equal(1, count(stderr, "interrupted!"), stderr)
-      assert.matches("^" .. interp .. ": interrupted!\n", stderr)
-      assert.is_true(took < 0.1, "took " .. took .. " s")
-      assert.is_false(exists(a))
-      assert.is_false(exists(b))
-    end)
-
-    it("core.trap{'TERM', 'HUP'}: those end a wait the same way; core.signal() tells which", function()
-      interrupted_within_100ms("core.trap{ 'TERM', 'HUP' } io.write('ready\\n') io.flush() core.sleep(30)", "TERM",
-        true)
-      local c = child("core.trap{ 'HUP' } io.write('ready\\n') io.flush()\n"
-        .. "local ok, err = pcall(core.sleep, 30) print(ok, err, core.signal())")
-      core.sleep(0.2)
-      local status, took, out = ended(c, kill(c, "HUP"))
-      assert.equal(0, status)
-      assert.same({ "false\tinterrupted!\tHUP" }, out)
-      assert.is_true(took < 0.1, "took " .. took .. " s")
+    -- stops as it would without the library; the report may be lua.c's.
+    it("uncaught in a coroutine, stops the script too", function()
+      dies_interrupted("coroutine.wrap(function() core.sleep(30) end)()")
     end)
 
     it("a trapped signal outside a wait raises at the next Lua instruction", function()
       -- LuaJIT does not run hooks inside compiled code: the loop runs interpreted, as lua.c's SIGINT needs too
-      local stderr = interrupted_within_100ms("core.trap{ 'TERM' } if jit then jit.off() end\n"
-        .. "io.write('ready\\n') io.flush() local n = 0 while true do n = n + 1 end", "TERM")
-      assert.matches("interrupted!", stderr, 1, true)
+      dies_interrupted("core.trap{ 'TERM' } if jit then jit.off() end local n = 0 while true do n = n + 1 end",
+        "TERM")
     end)
 
     it("without core.trap, SIGTERM keeps its default action", function()
       local c = child("io.write('ready\\n') io.flush() core.sleep(30)")
       core.sleep(0.2)
-      local status = ended(c, kill(c, "TERM"))
-      assert.equal(128 + 15, status)
+      kill(c, "TERM")
+      assert.equal(128 + 15, (ended(c)))
     end)
 
     it("trap refuses names it does not know", function()

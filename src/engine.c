@@ -174,10 +174,10 @@ enum engine_status engine_drive(struct engine *e, long wait_ms, engine_done_fn d
         struct curl_waitfd wake;
         CURLMcode mc = curl_multi_perform(e->multi, &still);
         n = mc == CURLM_OK ? collect(e, done, ud) : fail_running(e, mc, done, ud);
+        if (signals_pending()) /* even as the last transfer ends: the signal came during the wait */
+            return ENGINE_INTERRUPTED;
         if (e->running == 0)
             return ENGINE_IDLE;
-        if (signals_pending())
-            return ENGINE_INTERRUPTED;
         if (n > 0)
             continue; /* done may have started more: perform them at once */
         if (still == 0) { /* libcurl runs nothing while we think it does: never spin on it */

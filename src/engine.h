@@ -32,7 +32,7 @@ struct engine {
 enum engine_status {
     ENGINE_IDLE,        /* nothing runs any more */
     ENGINE_TIME_UP,     /* the time given ran out first */
-    ENGINE_INTERRUPTED  /* a signal came (signals.h); the transfers still run */
+    ENGINE_INTERRUPTED  /* a signal came (signals.h); what runs still runs */
 };
 
 /* Called for each transfer that ends, once it is out of the multi handle and completed (transfer_complete);

@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "clock.h"
@@ -41,6 +42,7 @@ struct run {
     int res_ref;     /* registry: results so far, by index */
     int err_ref;     /* registry: failures so far, by index */
     int anchors_ref; /* registry: the body strings of the running requests, by index (libcurl keeps pointers) */
+    int sunk_ref;    /* registry: the sink paths of the requests ended whole, by index (an abort removes them) */
     int n;           /* requests */
     int next;        /* index of the next request to start */
     int ended;       /* requests ended */
@@ -82,19 +84,46 @@ static void unref(lua_State *L, int *ref)
     }
 }
 
-/* Cancels what start_many runs (removing the sink files it created) and drops its state. Idempotent. */
-static void abort_run(lua_State *L, struct handle *h)
+/* Removes the sink files of the run's requests that ended whole: their outcomes are dropped with the run. */
+static void remove_sunk(lua_State *L, struct run *r)
+{
+    int i;
+    if (r->sunk_ref == LUA_NOREF)
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->sunk_ref); /* sunk */
+    for (i = 1; i <= r->n; i++) {
+        lua_rawgeti(L, -1, i); /* sunk path|nil */
+        if (lua_type(L, -1) == LUA_TSTRING)
+            unlink(lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* Ends what start_many runs and drops its state. Idempotent. An abort (`discard`) cancels what still runs
+ * and removes every sink file the run created, complete or not; after finish_many nothing runs, and the
+ * files are the caller's. */
+static void end_run(lua_State *L, struct handle *h, int discard)
 {
     struct run *r = &h->run;
     int k;
     engine_abort_all(&h->engine);
     for (k = 0; k < h->engine.nslots; k++)
         transfer_release(&h->engine.slots[k]->tr);
+    if (discard)
+        remove_sunk(L, r);
     unref(L, &r->reqs_ref);
     unref(L, &r->res_ref);
     unref(L, &r->err_ref);
     unref(L, &r->anchors_ref);
+    unref(L, &r->sunk_ref);
     r->active = 0;
+}
+
+/* Cancels what start_many runs, removing the sink files it created. */
+static void abort_run(lua_State *L, struct handle *h)
+{
+    end_run(L, h, 1);
 }
 
 /* Runs fn(h, arg) under lua_pcall; on an error cancels the run, clears busy and raises the error again.
@@ -192,6 +221,12 @@ static void store_outcome(lua_State *L, struct handle *h, struct slot *s)
     lua_pushnil(L);
     lua_rawseti(L, -2, i);
     lua_pop(L, 1);
+    if (s->tr.sunk) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, r->sunk_ref); /* sunk */
+        lua_pushstring(L, s->tr.sink_path);
+        lua_rawseti(L, -2, i);
+        lua_pop(L, 1);
+    }
     transfer_release(&s->tr);
     s->index = 0;
     r->ended++;
@@ -325,7 +360,7 @@ static int l_start_many(lua_State *L)
     if (!engine_grow(&h->engine, conc))
         return luaL_error(L, "batch.core: out of memory (or libcurl failed) making %d handles", conc);
     memset(r, 0, sizeof *r);
-    r->reqs_ref = r->res_ref = r->err_ref = r->anchors_ref = LUA_NOREF;
+    r->reqs_ref = r->res_ref = r->err_ref = r->anchors_ref = r->sunk_ref = LUA_NOREF;
     r->active = 1; /* from here on abort_run cleans up whatever raises */
     lua_pushvalue(L, 2);
     r->reqs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -335,6 +370,8 @@ static int l_start_many(lua_State *L)
     r->err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_createtable(L, conc, 0);
     r->anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    r->sunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     r->n = n;
     r->next = 1;
     r->concurrency = conc;
@@ -399,7 +436,7 @@ static int l_finish_many(lua_State *L)
     protected(L, h, run_drive, -1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->run.res_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->run.err_ref);
-    abort_run(L, h); /* nothing runs any more: drops the references */
+    end_run(L, h, 0); /* nothing runs any more: drops the references, the files are the caller's */
     return 2;
 }
 
@@ -448,7 +485,7 @@ static int l_new(lua_State *L)
     /* the userdata first: from here on any raise leaves the cleanup to __gc */
     h = lua_newuserdata(L, sizeof *h);
     memset(h, 0, sizeof *h);
-    h->run.reqs_ref = h->run.res_ref = h->run.err_ref = h->run.anchors_ref = LUA_NOREF;
+    h->run.reqs_ref = h->run.res_ref = h->run.err_ref = h->run.anchors_ref = h->run.sunk_ref = LUA_NOREF;
     luaL_getmetatable(L, HANDLE_MT);
     lua_setmetatable(L, 2);
 

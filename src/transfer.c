@@ -303,23 +303,26 @@ void transfer_complete(struct transfer *t)
     }
 }
 
-/* Cancels a transfer; see transfer.h. Only a file this transfer created is removed. */
+/* Cancels a transfer; see transfer.h. Only a file this transfer created is removed: one being written, or
+ * one complete whose outcome was never handed over (transfer_release hands it over). */
 void transfer_abort(struct transfer *t)
 {
     if (t->sink_fd >= 0) {
         close(t->sink_fd);
         t->sink_fd = -1;
     }
-    if (t->sink_created) {
+    if (t->sink_created || t->sunk)
         unlink(t->sink_path);
-        t->sink_created = 0;
-    }
+    t->sink_created = 0;
+    t->sunk = 0;
     t->done = 0;
 }
 
-/* Frees what one request owned and trims the buffers; the header list stays for the next request. */
+/* Frees what one request owned and trims the buffers; the header list stays for the next request. A sink
+ * file complete by then is the caller's. */
 void transfer_release(struct transfer *t)
 {
+    t->sunk = 0;
     free(t->sink_path);
     t->sink_path = NULL;
     buffer_clear(&t->head, KEEP_BUFFER_BYTES);

@@ -97,10 +97,12 @@ CURLcode transfer_prepare(struct transfer *t, const struct transfer_options *o);
  * hands it over (sunk). The buffers stay for the caller to read. */
 void transfer_complete(struct transfer *t);
 
-/* Cancels a transfer (taken out of its multi handle): closes the sink and removes the file it created. */
+/* Cancels a transfer (taken out of its multi handle): closes the sink and removes the file it created,
+ * even complete, unless transfer_release handed it over already. */
 void transfer_abort(struct transfer *t);
 
-/* Frees what one request owned (its sink path) and trims the buffers; the header list stays. */
+/* Frees what one request owned (its sink path) and trims the buffers; the header list stays. A complete
+ * sink file is handed over: nothing removes it any more. */
 void transfer_release(struct transfer *t);
 
 /* Whether the finished transfer succeeded (any HTTP status counts as success here). */
