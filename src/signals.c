@@ -181,45 +181,72 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
     errno = saved_errno;
 }
 
-/* Installs on_signal for known[i], keeping the action in place. A signal that is ignored stays ignored
- * (a command started with nohup, or in the background by a shell). Under `lock`. */
+/* Whether an action is on_signal. */
+static int is_ours(const struct sigaction *sa)
+{
+    return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_signal;
+}
+
+/* Installs on_signal for known[i], keeping the action in place (one system call: the handler is set around
+ * every wait). A signal that is ignored stays ignored (a command started with nohup, or in the background
+ * by a shell): its action goes back at once. Under `lock`. */
 static void install(int i)
 {
     struct sigaction sa;
     if (state[i].installed)
         return;
-    if (sigaction(known[i].sig, NULL, &state[i].prev) != 0)
-        return;
-    if (!(state[i].prev.sa_flags & SA_SIGINFO) && state[i].prev.sa_handler == SIG_IGN)
-        return;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: a blocking call returns EINTR */
     sigemptyset(&sa.sa_mask);
-    if (sigaction(known[i].sig, &sa, NULL) == 0)
-        state[i].installed = 1;
+    if (sigaction(known[i].sig, &sa, &state[i].prev) != 0)
+        return;
+    if (!(state[i].prev.sa_flags & SA_SIGINFO) && state[i].prev.sa_handler == SIG_IGN) {
+        sigaction(known[i].sig, &state[i].prev, NULL);
+        return;
+    }
+    state[i].installed = 1;
 }
 
-/* Puts back the action on_signal replaced, unless someone set another one meanwhile (lua.c's handler sets
- * SIG_DFL, so that a second Ctrl-C ends the process: that stays). Under `lock`. */
+/* Puts back the action on_signal replaced (one system call), unless someone set another one meanwhile:
+ * lua.c's handler sets SIG_DFL, so that a second Ctrl-C ends the process, and that stays. Under `lock`. */
 static void uninstall(int i)
 {
     struct sigaction cur;
     if (!state[i].installed)
         return;
     state[i].installed = 0;
-    if (sigaction(known[i].sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_signal)
-        sigaction(known[i].sig, &state[i].prev, NULL);
+    if (sigaction(known[i].sig, &state[i].prev, &cur) == 0 && !is_ours(&cur))
+        sigaction(known[i].sig, &cur, NULL);
 }
 
 /* ---- waits ------------------------------------------------------------------------------------- */
 
+static pthread_key_t blocked_key;
+static pthread_once_t blocked_once = PTHREAD_ONCE_INIT;
+static int blocked_key_ok;
+
+static void make_blocked_key(void)
+{
+    blocked_key_ok = pthread_key_create(&blocked_key, NULL) == 0;
+}
+
 /* Whether SIGINT is blocked in the calling thread: then another thread takes the signals (nginx's thread
- * pool blocks them all), and this one must not touch the process's handlers. */
+ * pool blocks them all), and this one must not touch the process's handlers. Asked of the system once per
+ * thread (a thread's mask is set when it starts), then remembered. */
 static int int_blocked(void)
 {
     sigset_t set;
-    return pthread_sigmask(SIG_BLOCK, NULL, &set) != 0 || sigismember(&set, SIGINT) == 1;
+    void *known_answer;
+    int blocked;
+    pthread_once(&blocked_once, make_blocked_key);
+    known_answer = blocked_key_ok ? pthread_getspecific(blocked_key) : NULL;
+    if (known_answer != NULL)
+        return known_answer == (void *)&blocked_key; /* &blocked_key: blocked; &blocked_once: not */
+    blocked = pthread_sigmask(SIG_BLOCK, NULL, &set) != 0 || sigismember(&set, SIGINT) == 1;
+    if (blocked_key_ok)
+        pthread_setspecific(blocked_key, blocked ? (void *)&blocked_key : (void *)&blocked_once);
+    return blocked;
 }
 
 void signals_wait_begin(lua_State *L, struct signals_wait *w)
