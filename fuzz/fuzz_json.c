@@ -63,6 +63,7 @@ static void close_state(void)
     lua_close(L);
 }
 
+/* One Lua state for the run: core.json_decode as a global, and the comparison with lua-cjson. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -84,6 +85,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Decodes one input and checks it (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static unsigned runs;

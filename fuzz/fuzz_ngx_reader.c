@@ -79,6 +79,7 @@ static const char *DRIVER =
     "  end\n"
     "end\n";
 
+/* One LuaJIT state for the run: the module loaded, the driver as the global `drive`. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -101,6 +102,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Feeds one input to read_response under the line hook; a raise is a crash. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static unsigned runs;

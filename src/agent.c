@@ -26,6 +26,7 @@ static void make_agent(void)
              curl_version_info(CURLVERSION_NOW)->version, lua);
 }
 
+/* The default User-Agent, made on the first call. */
 const char *agent_default(void)
 {
     pthread_once(&once, make_agent);

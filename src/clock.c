@@ -97,6 +97,7 @@ static const luaL_Reg functions[] = {
     {NULL, NULL},
 };
 
+/* Sets core.now, core.time and core.sleep in the module table on the top of the stack. */
 void clock_open(lua_State *L)
 {
     compat_luaL_setfuncs(L, functions, 0);

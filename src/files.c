@@ -137,6 +137,7 @@ static const luaL_Reg functions[] = {
     {NULL, NULL},
 };
 
+/* Sets core.random_hex and core.commit in the module table on the top of the stack. */
 void files_open(lua_State *L)
 {
     compat_luaL_setfuncs(L, functions, 0);

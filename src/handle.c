@@ -76,6 +76,7 @@ static struct handle *check(lua_State *L, enum want want)
     return h;
 }
 
+/* Drops a registry reference (LUA_NOREF: none) and marks it dropped. */
 static void unref(lua_State *L, int *ref)
 {
     if (*ref != LUA_NOREF) {
@@ -554,6 +555,8 @@ static const luaL_Reg meta[] = {
     {NULL, NULL},
 };
 
+/* Registers the handle metatable (methods under __index, each with push_outcome as upvalue) and
+ * sets core.new. Stack: module mt methods while it is built. */
 void handle_open(lua_State *L)
 {
     luaL_newmetatable(L, HANDLE_MT); /* mt */

@@ -477,6 +477,7 @@ static int l_json_decode(lua_State *L)
     return 2;
 }
 
+/* Sets core.json_decode in the module table on the top of the stack. */
 void json_open(lua_State *L)
 {
     lua_pushcfunction(L, l_json_decode);

@@ -9,6 +9,7 @@
 
 /* ---- typed fields ------------------------------------------------------------------------------ */
 
+/* Pushes tbl[name], or nil when tbl is not a table. */
 void request_field(lua_State *L, int tbl, const char *name)
 {
     if (lua_istable(L, tbl))
@@ -24,6 +25,7 @@ static int bad_field(lua_State *L, int arg, int idx, const char *name, const cha
     return luaL_argerror(L, arg, msg);
 }
 
+/* The string at idx, NULL for nil; raises on another type or (len NULL) an inner NUL. */
 const char *request_opt_string(lua_State *L, int idx, int arg, const char *name, size_t *len)
 {
     size_t n;
@@ -43,6 +45,7 @@ const char *request_opt_string(lua_State *L, int idx, int arg, const char *name,
     return s;
 }
 
+/* Seconds at idx as milliseconds (clock_ms), dflt for nil; raises unless a number >= 0. */
 long request_opt_ms(lua_State *L, int idx, int arg, const char *name, long dflt)
 {
     lua_Number s;
@@ -56,6 +59,7 @@ long request_opt_ms(lua_State *L, int idx, int arg, const char *name, long dflt)
     return clock_ms((double)s);
 }
 
+/* Bytes at idx, dflt for nil; raises unless a number >= 0; huge values become SIZE_MAX. */
 size_t request_opt_size(lua_State *L, int idx, int arg, const char *name, size_t dflt)
 {
     lua_Number n;
@@ -69,6 +73,7 @@ size_t request_opt_size(lua_State *L, int idx, int arg, const char *name, size_t
     return n >= (lua_Number)SIZE_MAX ? SIZE_MAX : (size_t)n;
 }
 
+/* The boolean at idx, dflt for nil; raises on another type. */
 int request_opt_boolean(lua_State *L, int idx, int arg, const char *name, int dflt)
 {
     if (lua_isnil(L, idx))
@@ -111,6 +116,7 @@ static int name_is(const char *s, size_t len, const char *name)
     return 1;
 }
 
+/* Appends to a header-line buffer; raises when memory runs out. */
 static void add_bytes(lua_State *L, struct buffer *b, const char *s, size_t n)
 {
     if (buffer_append(b, s, n) != BUFFER_OK)

@@ -87,6 +87,7 @@ static int l_resolve(lua_State *L)
     return 1;
 }
 
+/* Sets core.resolve in the module table on the top of the stack. */
 void resolve_open(lua_State *L)
 {
     lua_pushcfunction(L, l_resolve);

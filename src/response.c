@@ -80,6 +80,7 @@ static void push_failure(lua_State *L, const struct transfer *t)
     lua_setfield(L, -2, "curl_code");
 }
 
+/* Pushes the result (returns 1) or the failure (returns 0) of a finished transfer. */
 int response_push(lua_State *L, struct transfer *t)
 {
     if (transfer_ok(t)) {

@@ -96,23 +96,27 @@ static void child_after_fork(void)
     make_pipe();
 }
 
+/* Makes the pipe once per process, and again in every forked child. */
 static void init_pipe(void)
 {
     make_pipe();
     pthread_atfork(NULL, NULL, child_after_fork);
 }
 
+/* The read end of the signal pipe (made on the first call), or -1. */
 int signals_fd(void)
 {
     pthread_once(&pipe_once, init_pipe);
     return pipe_fds[0];
 }
 
+/* The signal received and not acted on yet, or 0. */
 int signals_pending(void)
 {
     return pending_sig;
 }
 
+/* Reads the signal pipe empty (non-blocking). */
 void signals_drain(void)
 {
     char buf[64];
@@ -130,6 +134,7 @@ static void take(void)
 
 /* ---- the handler ------------------------------------------------------------------------------- */
 
+/* The index of sig in known[], or -1. */
 static int index_of(int sig)
 {
     int i;
@@ -226,6 +231,7 @@ static pthread_key_t blocked_key;
 static pthread_once_t blocked_once = PTHREAD_ONCE_INIT;
 static int blocked_key_ok;
 
+/* Makes the thread key that remembers whether SIGINT is blocked in a thread. */
 static void make_blocked_key(void)
 {
     blocked_key_ok = pthread_key_create(&blocked_key, NULL) == 0;
@@ -249,6 +255,7 @@ static int int_blocked(void)
     return blocked;
 }
 
+/* Saves L's hook and installs the SIGINT handler for the wait; see signals.h. */
 void signals_wait_begin(lua_State *L, struct signals_wait *w)
 {
     w->hook = lua_gethook(L);
@@ -264,6 +271,7 @@ void signals_wait_begin(lua_State *L, struct signals_wait *w)
     w->guarded = 1;
 }
 
+/* Puts back the SIGINT action when the last wait ends; see signals.h. */
 void signals_wait_end(struct signals_wait *w)
 {
     if (!w->guarded)
@@ -275,6 +283,7 @@ void signals_wait_end(struct signals_wait *w)
     w->guarded = 0;
 }
 
+/* Takes the signal, puts back the hook L had before the wait, raises "interrupted!". */
 int signals_interrupt(lua_State *L, const struct signals_wait *w)
 {
     lua_Hook hook = w->hook;

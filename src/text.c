@@ -57,6 +57,7 @@ static const luaL_Reg functions[] = {
     {NULL, NULL},
 };
 
+/* Sets core.redact and core.is_token in the module table on the top of the stack. */
 void text_open(lua_State *L)
 {
     compat_luaL_setfuncs(L, functions, 0);
