@@ -17,6 +17,11 @@
  * (a failure there cancels the run, then raises again), a signal cancels what runs before it raises, and a
  * malformed request table raises before anything starts.
  */
+/* unlink is POSIX, hidden by -std=c99 unless asked for (the Makefile asks too) */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "handle.h"
 
 #include <stdint.h>

@@ -258,8 +258,14 @@ static int number(struct json *j)
             return 1;
 #endif
         }
-        lua_pushlstring(j->L, start, len); /* a very long number: let Lua convert it */
+        /* a very long number: converted from a NUL-terminated copy (a Lua string) as the short ones are.
+         * LuaJIT's own conversion gives 0 for an exponent too long for it (-3e999...), strtod -inf. */
+        lua_pushlstring(j->L, start, len);
+#if LUA_VERSION_NUM >= 503
         lua_pushnumber(j->L, lua_tonumber(j->L, -1));
+#else
+        lua_pushnumber(j->L, (lua_Number)strtod(lua_tostring(j->L, -1), NULL));
+#endif
         lua_remove(j->L, -2);
         return 1;
     }

@@ -1,4 +1,9 @@
 /* One libcurl transfer; see transfer.h. Nothing here calls Lua: a transfer never runs Lua code. */
+/* open (O_NOFOLLOW, O_CLOEXEC), write and unlink are POSIX, hidden by -std=c99 unless asked for */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "transfer.h"
 
 #include <errno.h>
