@@ -120,7 +120,8 @@ asan: $(ASAN_CORE)
 valgrind: build
 	@LUA=$(LUA) sh tools/sanitizers.sh valgrind
 
-# `make fuzz`: one libFuzzer target per pure C parser (fuzz/), FUZZ_SECONDS each (clang, ASan + UBSan).
+# `make fuzz`: the libFuzzer targets of fuzz/ (clang, ASan + UBSan), FUZZ_SECONDS each: the C parsers, the
+# JSON decoder under Lua 5.4's, 5.1's and LuaJIT's stack limits, the ngx socket engine's reader in LuaJIT.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh

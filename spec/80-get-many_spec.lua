@@ -55,7 +55,7 @@ describe("parallel requests", function()
     after_each(function() h:close() end)
 
     local function req(path) return { url = m.url .. "/1.1/" .. keys.api_key .. path,
-                                      headers = core.auth_headers("1", keys.rest_key) } end
+                                      headers = { ["X-Authorization"] = keys.rest_key } } end
 
     it("gives a res or an err for every request, by index", function()
       local reqs = { req("/campaigns/" .. tokens[1]), req("/campaigns/nope"),
@@ -65,7 +65,7 @@ describe("parallel requests", function()
       assert.matches(tokens[1], res[1].body, 1, true)
       assert.equal(404, res[2].status)
       assert.is_nil(res[3])
-      assert.equal("NETWORK_ERROR", errs[3].name)
+      assert.equal("network", errs[3].kind)
       assert.is_false(errs[3].sent)
       assert.equal(200, res[4].status)
       assert.is_nil(errs[1] or errs[2] or errs[4])
@@ -123,7 +123,7 @@ describe("parallel requests", function()
         assert.matches(tokens[i], f:read("*a"), 1, true)
         f:close()
       end
-      assert.equal("NETWORK_ERROR", errs[5].name)
+      assert.equal("network", errs[5].kind)
       assert.is_false(exists(reqs[5].sink))
     end)
 

@@ -1,10 +1,32 @@
 -- core.json_decode, the decoder of every response (batch.json.decode): the contract's conventions (null is
--- nil, integral numbers are integers on Lua 5.3+), strict syntax with positioned messages, and the same
--- values lua-cjson gave for what the API sends.
+-- nil, integral numbers are integers on Lua 5.3+), strict syntax with positioned messages, the same values
+-- lua-cjson gave for what the API sends, and hostile documents that are as deep and wide as allowed,
+-- which must fit the Lua stack of every interpreter (LuaJIT and 5.1 give a C function about 8000 slots).
 local core = require "batch.core"
 local json = require "batch.json"
 local cjson = require "cjson.safe"
 local mock = require "spec.support.mock"
+local socket = require "socket"
+
+-- `levels` nested objects (or arrays), each with `members` members: members - 1 numbers, then the next
+-- level, down to an empty one (so levels + 1 deep). 127 objects of 32 members is 34 KB, 128 deep: the most
+-- allowed.
+local function deep_wide(levels, members, arrays)
+  local open, close = {}, {}
+  for _ = 1, levels do
+    local m = {}
+    for i = 1, members - 1 do m[i] = arrays and tostring(i) or ('"a' .. i .. '":' .. i) end
+    open[#open + 1] = (arrays and "[" or "{") .. table.concat(m, ",") .. (arrays and "," or ',"n":')
+    close[#close + 1] = arrays and "]" or "}"
+  end
+  return table.concat(open) .. (arrays and "[]" or "{}") .. table.concat(close)
+end
+
+-- The value `levels` steps down a deep_wide document.
+local function bottom(v, levels, arrays)
+  for _ = 1, levels do v = arrays and v[#v] or v.n end
+  return v
+end
 
 local int = math.type and function(v) return math.type(v) == "integer" end or function() return true end
 
@@ -32,6 +54,10 @@ describe("core.json_decode", function()
     assert.is_true(int(core.json_decode("2.0")))
     assert.equal(0, core.json_decode("-0"))
     assert.equal(-12.5e-3, core.json_decode("-12.5e-3"))
+    -- numbers longer than 64 characters, as strtod reads them (LuaJIT's own scanner gave 0 for the first)
+    assert.equal(-math.huge, core.json_decode("[-3e" .. ("9"):rep(80) .. "]")[1])
+    assert.equal(1e70, core.json_decode("1" .. ("0"):rep(70)))
+    assert.is_true(math.abs(core.json_decode("0." .. ("1"):rep(100)) - 1 / 9) < 1e-15)
     if math.type then
       assert.equal(123456789012345678, core.json_decode("123456789012345678"))
       assert.equal(math.mininteger, core.json_decode("-9223372036854775808"))
@@ -93,6 +119,61 @@ describe("core.json_decode", function()
     assert.is_table(core.json_decode(string.rep("[", 128) .. string.rep("]", 128)))
   end)
 
+  describe("as deep and wide as allowed", function()
+    it("decodes 127 nested objects of 32 members (34 KB) on every interpreter", function()
+      local doc = deep_wide(127, 32)
+      assert.is_true(#doc > 33000)
+      local v = assert(core.json_decode(doc))
+      for _, level in ipairs{ 0, 1, 64, 126 } do
+        local t = bottom(v, level)
+        assert.equal(1, t.a1)
+        assert.equal(31, t.a31)
+      end
+      assert.same({}, bottom(v, 127))
+    end)
+
+    it("decodes 127 nested arrays of 200 members", function()
+      local v = assert(core.json_decode(deep_wide(127, 200, true)))
+      assert.equal(200, #bottom(v, 0, true))
+      assert.equal(150, bottom(v, 100, true)[150])
+      assert.same({}, bottom(v, 127, true))
+    end)
+
+    it("refuses one level more cleanly, as nil and why, however wide", function()
+      local v, err = core.json_decode(deep_wide(128, 64))
+      assert.is_nil(v)
+      assert.matches("^too many nested arrays or objects at character %d+$", err)
+    end)
+
+    it("comes decoded through h:request{ decode = \"json\" }, and the handle goes on", function()
+      local doc = deep_wide(127, 32)
+      local server = assert(socket.bind("127.0.0.1", 0))
+      local _, port = server:getsockname()
+      server:settimeout(0)
+      local h = core.new{}
+      local req = { url = "http://127.0.0.1:" .. port .. "/deep", decode = "json" }
+      assert.is_true(h:start_many({ req }))
+      local conn, deadline = nil, socket.gettime() + 5
+      while not conn and socket.gettime() < deadline do
+        h:step_many(0.01)
+        conn = server:accept()
+      end
+      conn:settimeout(5)
+      repeat local line = assert(conn:receive("*l")) until line == ""
+      assert(conn:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " .. #doc
+                       .. "\r\n\r\n" .. doc))
+      local done
+      repeat done = h:step_many(0.05) until done or socket.gettime() > deadline
+      local results = h:finish_many()
+      conn:close()
+      server:close()
+      assert.equal(31, bottom(results[1].json, 126).a31)
+      assert.same({}, bottom(results[1].json, 127))
+      assert.is_nil(h:request{ url = "http://127.0.0.1:" .. port .. "/", timeout = 1 }) -- still usable
+      h:close()
+    end)
+  end)
+
   it("gives what lua-cjson plus the old null/integer pass gave for the API's answers", function()
     local null = cjson.null
     local function old(s)
@@ -124,7 +205,7 @@ describe("core.json_decode", function()
     setup(function() m = mock.start() h = core.new{} end)
     teardown(function() h:close() m:stop() end)
     local function req(path)
-      return { url = m.url .. "/1.1/" .. m.keys.api_key .. path, headers = core.auth_headers("1", m.keys.rest_key),
+      return { url = m.url .. "/1.1/" .. m.keys.api_key .. path, headers = { ["X-Authorization"] = m.keys.rest_key },
                decode = "json" }
     end
 

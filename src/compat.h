@@ -18,6 +18,13 @@
 #define COMPAT_LUA_RELEASE LUA_RELEASE /* "Lua 5.4.4" */
 #endif
 
+/* The length of the table at i without metamethods (lua_objlen before 5.2). */
+#if LUA_VERSION_NUM >= 502
+#define compat_rawlen(L, i) lua_rawlen(L, i)
+#else
+#define compat_rawlen(L, i) lua_objlen(L, i)
+#endif
+
 /* luaL_setfuncs of Lua 5.2+: registers l into the table below the nup upvalues on the stack. */
 void compat_luaL_setfuncs(lua_State *L, const luaL_Reg *l, int nup);
 

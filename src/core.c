@@ -1,22 +1,33 @@
 /*
- * luaopen_batch_core: the module table of batch.core (version, curl_version, user_agent, new,
- * auth_headers, map_error, redact, now, sleep, csv_new, json_decode, is_token), and the process-wide setup done once: curl_global_init and
- * SIGPIPE.
+ * luaopen_batch_core: the module table of batch.core, made by the *_open function of each part (each sets
+ * its own functions), and the process-wide setup done once: curl_global_init and SIGPIPE.
+ *   handle.c   core.new and the handle's methods       json.c     core.json_decode
+ *   csv_lua.c  core.csv_new                            text.c     core.redact, core.is_token
+ *   clock.c    core.now, core.time, core.sleep         signals.c  core.trap, core.signal
+ *   files.c    core.random_hex, core.commit            resolve.c  core.resolve
+ *   here       core.version, core.curl_version, core.user_agent
  */
 /* sigaction is POSIX, hidden by -std=c99 unless asked for (the Makefile asks too) */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "core.h"
-
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
+#include "agent.h"
+#include "clock.h"
+#include "compat.h"
+#include "csv_lua.h"
+#include "files.h"
+#include "handle.h"
+#include "json.h"
+#include "resolve.h"
+#include "signals.h"
+#include "text.h"
 #include "version.h"
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -38,50 +49,26 @@ static void global_init(void)
     }
 }
 
-/* Writes "lua-batch/<v> libcurl/<v> Lua/<v>" (or LuaJIT/<v>) into buf. */
-void core_user_agent(char *buf, size_t size)
-{
-    char lua[64];
-    char *space;
-    snprintf(lua, sizeof lua, "%s", COMPAT_LUA_RELEASE); /* "Lua 5.4.4", "LuaJIT 2.1.0-beta3" */
-    space = strchr(lua, ' ');
-    if (space != NULL)
-        *space = '/';
-    snprintf(buf, size, "lua-batch/%s libcurl/%s %s", BATCH_VERSION,
-             curl_version_info(CURLVERSION_NOW)->version, lua);
-}
-
-static const luaL_Reg core_functions[] = {
-    {"new", client_new},
-    {"auth_headers", auth_headers},
-    {"map_error", bind_map_error},
-    {"redact", bind_redact},
-    {"now", bind_now},
-    {"sleep", bind_sleep},
-    {"csv_new", csv_new},
-    {"json_decode", json_decode},
-    {"is_token", bind_is_token},
-    {"resolve", resolve_host},
-    {NULL, NULL},
-};
-
 /* require "batch.core" */
 LUALIB_API int luaopen_batch_core(lua_State *L)
 {
-    char ua[256];
     pthread_once(&global_once, global_init);
     if (global_rc != CURLE_OK)
         return luaL_error(L, "batch.core: curl_global_init failed: %s", curl_easy_strerror(global_rc));
-    client_register(L);
-    csv_register(L);
     lua_newtable(L);
-    compat_luaL_setfuncs(L, core_functions, 0);
+    handle_open(L);
+    json_open(L);
+    csv_open(L);
+    text_open(L);
+    clock_open(L);
+    signals_open(L);
+    files_open(L);
+    resolve_open(L);
     lua_pushliteral(L, BATCH_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushstring(L, curl_version_info(CURLVERSION_NOW)->version);
     lua_setfield(L, -2, "curl_version");
-    core_user_agent(ua, sizeof ua);
-    lua_pushstring(L, ua);
+    lua_pushstring(L, agent_default());
     lua_setfield(L, -2, "user_agent");
     return 1;
 }

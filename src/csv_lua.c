@@ -8,7 +8,7 @@
  * and every other record is a table keyed by the header's names (a field past the header's end keeps its
  * position as key), built here in C: the row iterator of exports:rows does no per-field work in Lua.
  */
-#include "core.h"
+#include "csv_lua.h"
 
 #include "csv.h"
 
@@ -162,7 +162,7 @@ static int l_header(lua_State *L)
 }
 
 /* core.csv_new([sep [, keyed]]) -> parser; sep is one byte other than a quote, CR or LF. */
-int csv_new(lua_State *L)
+static int l_csv_new(lua_State *L)
 {
     size_t len;
     const char *sep = luaL_optlstring(L, 1, ",", &len);
@@ -189,8 +189,8 @@ static const luaL_Reg csv_methods[] = {
     {NULL, NULL},
 };
 
-/* Creates (or refills) the parser metatable registry[CSV_MT]. */
-void csv_register(lua_State *L)
+/* Creates (or refills) the parser metatable registry[CSV_MT] and sets core.csv_new. */
+void csv_open(lua_State *L)
 {
     luaL_newmetatable(L, CSV_MT); /* mt */
     lua_pushcfunction(L, l_gc);
@@ -199,4 +199,6 @@ void csv_register(lua_State *L)
     compat_luaL_setfuncs(L, csv_methods, 0);
     lua_setfield(L, -2, "__index"); /* mt */
     lua_pop(L, 1);
+    lua_pushcfunction(L, l_csv_new);
+    lua_setfield(L, -2, "csv_new");
 }

@@ -2,29 +2,92 @@
  * core.json_decode(text [, max_depth = 128]) -> value | nil, message: a strict JSON (RFC 8259) decoder that
  * builds Lua values with the contract's conventions directly: objects and arrays become tables (sized
  * before they are filled), JSON null becomes nil (a null in an array leaves a hole), whole numbers that
- * fit, and floats with an integral value, become integers (Lua 5.3+), top-level null is an error. Strings without escapes go from the input
- * to Lua without a copy. It decodes every API response, so it replaces lua-cjson's decoder plus a pass
- * that fixed nulls and integers afterwards (about 4x fewer instructions for a campaign).
+ * fit, and floats with an integral value, become integers (Lua 5.3+), top-level null is an error. Strings
+ * without escapes go from the input to Lua without a copy. It decodes every API response, so it replaces
+ * lua-cjson's decoder plus a pass that fixed nulls and integers afterwards (about 4x fewer instructions
+ * for a campaign).
  * Errors never raise (but running out of memory does, as anywhere in Lua): the decoder returns nil and
  * "<what> at character <n>".
+ *
+ * The Lua stack. Members wait on the stack until their container's table is made with their count; a
+ * hostile document nests containers as deep as allowed, each holding members, and Lua 5.1 and LuaJIT let
+ * a C function use about 8000 slots in all. So every open container reserves its waiting room out of one
+ * budget (STACK_BUDGET slots for the whole document) when it opens, and gives it back as soon as its table
+ * exists; a container that gets no room makes its table at once and fills it member by member. The stack
+ * then holds at most STACK_BUDGET slots of waiting members plus LEVEL_SLOTS per level, each reservation
+ * checked with lua_checkstack (a refusal is a clean failure, never a raise).
  */
-#include "core.h"
-#include "jsontext.h"
+#include "json.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_MAX_DEPTH JSON_MAX_DEPTH
-#define BATCH_PAIRS 32 /* members gathered on the stack before their table is made with their count */
+#define BATCH_PAIRS 32     /* members gathered on the stack before their table is made with their count */
+#define STACK_BUDGET 2048  /* slots waiting members may hold in all open containers together */
+#define LEVEL_SLOTS 8      /* what a level needs beyond its waiting members: table, key, value, temporaries */
 
 struct json {
     lua_State *L;
     const char *s, *p, *end;
     int depth, max_depth;
+    int reserved;      /* slots of STACK_BUDGET the open containers reserved */
     char *scratch;     /* decoded strings with escapes (a userdata as long as the input), or NULL */
     const char *error; /* what went wrong, at p */
 };
 
+/* The value of hex digit c, or -1. */
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The 4 hex digits at p (at least 4 readable bytes) as a number, or -1 if one is not a hex digit. */
+static long hex4(const char *p)
+{
+    long v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        int h = hexval((unsigned char)p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Writes code point cp (at most 0x10FFFF) as UTF-8 at dst (room for 4 bytes); returns the byte count. */
+static size_t put_utf8(char *dst, unsigned long cp)
+{
+    if (cp < 0x80) {
+        dst[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        dst[0] = (char)(0xC0 | (cp >> 6));
+        dst[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        dst[0] = (char)(0xE0 | (cp >> 12));
+        dst[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        dst[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    dst[0] = (char)(0xF0 | (cp >> 18));
+    dst[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    dst[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    dst[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Records what went wrong (the first error wins); returns 0. */
 static int fail(struct json *j, const char *what)
 {
     if (j->error == NULL)
@@ -32,6 +95,7 @@ static int fail(struct json *j, const char *what)
     return 0;
 }
 
+/* Skips JSON whitespace. */
 static void skip_ws(struct json *j)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
@@ -88,13 +152,13 @@ static int string(struct json *j)
         case 'r': out[n++] = '\r'; break;
         case 't': out[n++] = '\t'; break;
         case 'u': {
-            long cp = j->end - q >= 6 ? jsontext_hex4(q + 2) : -1;
+            long cp = j->end - q >= 6 ? hex4(q + 2) : -1;
             if (cp < 0) {
                 j->p = q;
                 return fail(j, "invalid unicode escape");
             }
             if (cp >= 0xD800 && cp <= 0xDBFF) { /* a high surrogate: its low half must follow */
-                long lo = (j->end - q >= 12 && q[6] == '\\' && q[7] == 'u') ? jsontext_hex4(q + 8) : -1;
+                long lo = (j->end - q >= 12 && q[6] == '\\' && q[7] == 'u') ? hex4(q + 8) : -1;
                 if (lo < 0xDC00 || lo > 0xDFFF) {
                     j->p = q;
                     return fail(j, "invalid unicode surrogate pair");
@@ -105,7 +169,7 @@ static int string(struct json *j)
                 j->p = q;
                 return fail(j, "invalid unicode surrogate pair");
             }
-            n += jsontext_put_utf8(out + n, (unsigned long)cp); /* 6 or 12 bytes of text give at most 4 */
+            n += put_utf8(out + n, (unsigned long)cp); /* 6 or 12 bytes of text give at most 4 */
             q += 6;
             continue;
         }
@@ -194,8 +258,14 @@ static int number(struct json *j)
             return 1;
 #endif
         }
-        lua_pushlstring(j->L, start, len); /* a very long number: let Lua convert it */
+        /* a very long number: converted from a NUL-terminated copy (a Lua string) as the short ones are.
+         * LuaJIT's own conversion gives 0 for an exponent too long for it (-3e999...), strtod -inf. */
+        lua_pushlstring(j->L, start, len);
+#if LUA_VERSION_NUM >= 503
         lua_pushnumber(j->L, lua_tonumber(j->L, -1));
+#else
+        lua_pushnumber(j->L, (lua_Number)strtod(lua_tostring(j->L, -1), NULL));
+#endif
         lua_remove(j->L, -2);
         return 1;
     }
@@ -224,23 +294,37 @@ static void collect(lua_State *L, int base, int is_array, int count, int first_i
     lua_settop(L, base + 1);
 }
 
-/* An object or an array (its opening bracket at p). Members gather on the stack and their table is made
- * with the right size; a large one goes in by batches. */
+/* An object or an array (its opening bracket at p). Members gather on the stack, within the room this
+ * container reserved (see the top of the file), and their table is made with the right size; a large one,
+ * or one without room, goes in member by member. Stack: ... [members] (base + 1 .. top), then the table
+ * alone at base + 1. */
 static int container(struct json *j, int is_array)
 {
     lua_State *L = j->L;
-    int base = lua_gettop(L), count = 0, made = 0, index = 1;
+    int base = lua_gettop(L), count = 0, made = 0, index = 1, per = is_array ? 1 : 2, room, most;
     char close = is_array ? ']' : '}';
     if (++j->depth > j->max_depth)
         return fail(j, "too many nested arrays or objects");
-    luaL_checkstack(L, 2 * BATCH_PAIRS + 8, "batch.core.json_decode");
+    room = STACK_BUDGET - j->reserved;
+    if (room > per * BATCH_PAIRS)
+        room = per * BATCH_PAIRS;
+    most = room > 0 ? room / per : 0; /* members that may wait here */
+    room = most * per;
+    if (!lua_checkstack(L, room + LEVEL_SLOTS))
+        return fail(j, "too deeply nested for the Lua stack");
+    j->reserved += room;
     j->p++;
     skip_ws(j);
     if (j->p < j->end && *j->p == close) {
         j->p++;
         lua_newtable(L);
+        j->reserved -= room;
         j->depth--;
         return 1;
+    }
+    if (most == 0) { /* no room: the table first */
+        lua_newtable(L);
+        made = 1;
     }
     for (;;) {
         if (!is_array) {
@@ -256,18 +340,18 @@ static int container(struct json *j, int is_array)
         }
         if (!value(j))
             return 0;
-        count++;
         if (made) { /* the table exists: straight in */
             if (is_array)
                 lua_rawseti(L, base + 1, index++);
             else
                 lua_rawset(L, base + 1);
-            count = 0;
-        } else if (count == BATCH_PAIRS) {
+        } else if (++count == most) {
             collect(L, base, is_array, count, index);
             index += count;
             count = 0;
             made = 1;
+            j->reserved -= room; /* the room is free for what nests deeper */
+            room = 0;
         }
         skip_ws(j);
         if (j->p < j->end && *j->p == ',') {
@@ -283,6 +367,7 @@ static int container(struct json *j, int is_array)
     }
     if (!made)
         collect(L, base, is_array, count, index);
+    j->reserved -= room;
     j->depth--;
     return 1;
 }
@@ -340,8 +425,14 @@ int json_push(lua_State *L, const char *s, size_t len, int max_depth, const char
     j.end = s + len;
     j.depth = 0;
     j.max_depth = max_depth;
+    j.reserved = 0;
     j.scratch = NULL;
     j.error = NULL;
+    if (!lua_checkstack(L, LEVEL_SLOTS)) {
+        *why = "too deeply nested for the Lua stack";
+        *where = 1;
+        return 0;
+    }
     if (memchr(s, '\\', len) != NULL) /* below every value pushed: the stack stays as the parser expects */
         j.scratch = lua_newuserdata(L, len + 1);
     skip_ws(&j);
@@ -375,7 +466,7 @@ int json_push(lua_State *L, const char *s, size_t len, int max_depth, const char
 }
 
 /* core.json_decode(text [, max_depth]) -> value | nil, message */
-int json_decode(lua_State *L)
+static int l_json_decode(lua_State *L)
 {
     size_t len, where;
     const char *why;
@@ -390,4 +481,11 @@ int json_decode(lua_State *L)
     else
         lua_pushfstring(L, "%s at character %d", why, (int)where);
     return 2;
+}
+
+/* Sets core.json_decode in the module table on the top of the stack. */
+void json_open(lua_State *L)
+{
+    lua_pushcfunction(L, l_json_decode);
+    lua_setfield(L, -2, "json_decode");
 }

@@ -8,7 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "core.h"
+#include "resolve.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -57,7 +57,8 @@ static int push_family(lua_State *L, const struct addrinfo *list, int family, in
     return n;
 }
 
-int resolve_host(lua_State *L)
+/* core.resolve(host) -> addresses | nil, message; raises on what is not a host name. */
+static int l_resolve(lua_State *L)
 {
     size_t len;
     const char *host = luaL_checklstring(L, 1, &len);
@@ -84,4 +85,11 @@ int resolve_host(lua_State *L)
         return 2;
     }
     return 1;
+}
+
+/* Sets core.resolve in the module table on the top of the stack. */
+void resolve_open(lua_State *L)
+{
+    lua_pushcfunction(L, l_resolve);
+    lua_setfield(L, -2, "resolve");
 }

@@ -1,15 +1,18 @@
-/*
- * The libcurl side of a client: handle options, per-request options, the write and header callbacks
- * that gather the response into C buffers (or the sink file), the multi loop, and how a finished
- * transfer is classified. Nothing here calls Lua: a transfer never runs Lua code.
- */
-#include "client.h"
+/* One libcurl transfer; see transfer.h. Nothing here calls Lua: a transfer never runs Lua code. */
+/* open (O_NOFOLLOW, O_CLOEXEC), write and unlink are POSIX, hidden by -std=c99 unless asked for */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "transfer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "clock.h"
 #include "headers.h"
 
 /* Keeps up to this much buffer storage between requests; larger storage is released. */
@@ -17,15 +20,31 @@
 /* libcurl's receive buffer for a transfer streamed to a file (the curl tool uses 100 KiB). */
 #define SINK_BUFFER_BYTES (256L * 1024)
 
-/* Header callback: keeps the raw header lines of the current response; a status line (a 100
- * Continue or any interim response, then the final one) starts the block again. */
+/* Whether a header line is the blank line that ends a header block. */
+static int is_blank_line(const char *line, size_t n)
+{
+    return (n == 2 && line[0] == '\r' && line[1] == '\n') || (n == 1 && line[0] == '\n');
+}
+
+/* Header callback: keeps the raw header lines of the current response; a status line (a 100 Continue
+ * or any interim response, then the final one) starts the block again. The block is capped in bytes and
+ * in lines; its blank line marks it complete (a connection that ends before it is a failure). */
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    struct transfer *t = &((struct slot *)ud)->tr;
+    struct transfer *t = ud;
     size_t n = size * nmemb;
     int rc;
-    if (headers_is_status_line(ptr, n))
+    if (headers_is_status_line(ptr, n)) {
         t->head.len = 0;
+        t->head_lines = 0;
+        t->head_complete = 0;
+    } else if (is_blank_line(ptr, n)) {
+        t->head_complete = 1;
+        return n;
+    } else if (++t->head_lines > TRANSFER_MAX_HEADER_LINES) {
+        t->fail = FAIL_HEADERS_TOO_LARGE;
+        return 0;
+    }
     rc = buffer_append(&t->head, ptr, n);
     if (rc != BUFFER_OK) {
         t->fail = rc == BUFFER_LIMIT ? FAIL_HEADERS_TOO_LARGE : FAIL_NOMEM;
@@ -34,11 +53,13 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Opens the sink file for a 2xx response; returns 0 (and records the error) when it cannot. */
+/* Creates the sink file, exclusively: never through a symlink, never over an existing file (whatever
+ * is at the path stays as it is), mode 0600 until the Lua layer commits it. Returns 0 (the error
+ * recorded) when it cannot. */
 static int open_sink(struct transfer *t)
 {
-    t->sink = fopen(t->sink_path, "wb");
-    if (t->sink == NULL) {
+    t->sink_fd = open(t->sink_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (t->sink_fd < 0) {
         t->fail = FAIL_IO;
         t->io_errno = errno;
         return 0;
@@ -47,17 +68,33 @@ static int open_sink(struct transfer *t)
     return 1;
 }
 
+/* Writes n bytes to the sink file; returns 0 (the error recorded) on failure. */
+static int write_sink(struct transfer *t, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(t->sink_fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            t->fail = FAIL_IO;
+            t->io_errno = errno;
+            return 0;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 1;
+}
+
 /* Write callback: the first body byte decides where the body goes (the sink file for a 2xx status
  * when a sink is set, memory otherwise); memory is capped at max_body. Returning less than n stops
  * the transfer with CURLE_WRITE_ERROR, and t->fail says why. */
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    struct slot *s = ud;
-    struct transfer *t = &s->tr;
+    struct transfer *t = ud;
     size_t n = size * nmemb;
     if (t->sink_state == SINK_UNDECIDED) {
-        long status = 0;
-        curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+        long status = transfer_status(t);
         if (t->sink_path != NULL && status >= 200 && status <= 299) {
             if (!open_sink(t))
                 return 0;
@@ -67,11 +104,8 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
         }
     }
     if (t->sink_state == SINK_FILE) {
-        if (n > 0 && fwrite(ptr, 1, n, t->sink) != n) {
-            t->fail = FAIL_IO;
-            t->io_errno = errno;
+        if (!write_sink(t, ptr, n))
             return 0;
-        }
     } else {
         int rc = buffer_append(&t->body, ptr, n);
         if (rc != BUFFER_OK) {
@@ -84,20 +118,19 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 /* Sets the options that hold for every request of the handle. Returns the first failing code. */
-CURLcode transfer_setup_handle(struct slot *s, CURLSH *share, const char *user_agent, int verify_tls,
-                               const char *ca_file, const char *proxy)
+static CURLcode setup_handle(struct transfer *t, const struct transfer_config *cfg)
 {
-    CURL *e = s->easy;
+    CURL *e = t->easy;
     CURLcode rc = CURLE_OK;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
-    SET(CURLOPT_ERRORBUFFER, s->errbuf);
-    SET(CURLOPT_PRIVATE, (void *)s); /* request_many finds the slot of a finished transfer */
-    if (share != NULL)
-        SET(CURLOPT_SHARE, share);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_PRIVATE, (void *)t); /* the engine finds the transfer of a finished easy handle */
+    if (cfg->share != NULL)
+        SET(CURLOPT_SHARE, cfg->share);
     SET(CURLOPT_WRITEFUNCTION, on_write);
-    SET(CURLOPT_WRITEDATA, (void *)s);
+    SET(CURLOPT_WRITEDATA, (void *)t);
     SET(CURLOPT_HEADERFUNCTION, on_header);
-    SET(CURLOPT_HEADERDATA, (void *)s);
+    SET(CURLOPT_HEADERDATA, (void *)t);
     SET(CURLOPT_NOSIGNAL, 1L); /* SIGPIPE is handled at module load, see core.c */
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
@@ -106,24 +139,82 @@ CURLcode transfer_setup_handle(struct slot *s, CURLSH *share, const char *user_a
 #else
     SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    SET(CURLOPT_USERAGENT, user_agent);
-    SET(CURLOPT_SSL_VERIFYPEER, verify_tls ? 1L : 0L);
-    SET(CURLOPT_SSL_VERIFYHOST, verify_tls ? 2L : 0L);
-    if (ca_file != NULL)
-        SET(CURLOPT_CAINFO, ca_file);
-    if (proxy != NULL)
-        SET(CURLOPT_PROXY, proxy); /* unset: libcurl reads the usual proxy environment variables */
+    SET(CURLOPT_USERAGENT, cfg->user_agent);
+    SET(CURLOPT_SSL_VERIFYPEER, cfg->verify_tls ? 1L : 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, cfg->verify_tls ? 2L : 0L);
+    if (cfg->ca_file != NULL)
+        SET(CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->proxy != NULL)
+        SET(CURLOPT_PROXY, cfg->proxy); /* unset: libcurl reads the usual proxy environment variables */
 #undef SET
     return rc;
 }
 
-/* Sets the per-request options and adds the easy handle to the multi handle. The request headers
- * (t->headers), the sink path and the body's anchor are already in place. Every option another
- * request may have changed is set again, so nothing leaks from one request to the next. */
-CURLcode transfer_begin(struct slot *s, const struct request_opts *o)
+/* An idle transfer with a new easy handle set up with cfg; 0 when libcurl fails. */
+int transfer_init(struct transfer *t, const struct transfer_config *cfg)
 {
-    struct transfer *t = &s->tr;
-    CURL *e = s->easy;
+    memset(t, 0, sizeof *t);
+    t->sink_fd = -1;
+    buffer_init(&t->head, TRANSFER_MAX_HEADER_BYTES);
+    buffer_init(&t->body, (size_t)-1);
+    buffer_init(&t->hlines, (size_t)-1);
+    buffer_init(&t->hnext, (size_t)-1);
+    t->easy = curl_easy_init();
+    if (t->easy == NULL)
+        return 0;
+    if (setup_handle(t, cfg) != CURLE_OK) {
+        curl_easy_cleanup(t->easy);
+        t->easy = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* Frees everything, the kept header list and the easy handle included. */
+void transfer_free(struct transfer *t)
+{
+    transfer_abort(t);
+    transfer_release(t);
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
+    buffer_free(&t->head);
+    buffer_free(&t->body);
+    buffer_free(&t->hlines);
+    buffer_free(&t->hnext);
+    if (t->easy != NULL)
+        curl_easy_cleanup(t->easy);
+    t->easy = NULL;
+}
+
+/* Makes t->headers the list of the NUL-separated lines in t->hnext, unless it already is (a client sends
+ * the same headers on most requests: the list is kept and reused). On failure the list built so far stays
+ * in t->headers, marked not valid, and is freed with the transfer. */
+int transfer_use_headers(struct transfer *t)
+{
+    struct buffer *lines = &t->hnext, swap;
+    const char *p;
+    if (t->hlines.len > 0 && t->hlines.len == lines->len && memcmp(t->hlines.data, lines->data, lines->len) == 0)
+        return 1;
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
+    t->hlines.len = 0;
+    for (p = lines->data; p < lines->data + lines->len; p += strlen(p) + 1) {
+        struct curl_slist *l = curl_slist_append(t->headers, p);
+        if (l == NULL)
+            return 0;
+        t->headers = l;
+    }
+    swap = t->hlines;
+    t->hlines = *lines;
+    *lines = swap;
+    return 1;
+}
+
+/* Sets the per-request options. Every option another request may have changed is set again, so nothing
+ * leaks from one request to the next. */
+CURLcode transfer_prepare(struct transfer *t, const struct transfer_options *o)
+{
+    CURL *e = t->easy;
     CURLcode rc = CURLE_OK;
 
     t->done = 0;
@@ -132,14 +223,15 @@ CURLcode transfer_begin(struct slot *s, const struct request_opts *o)
     t->io_errno = 0;
     t->mcode = CURLM_OK;
     t->bytes = 0;
+    t->head_lines = 0;
+    t->head_complete = 0;
     t->sink_state = SINK_UNDECIDED;
     t->sink_created = 0;
     t->sunk = 0;
     buffer_clear(&t->head, KEEP_BUFFER_BYTES);
-    t->head.limit = MAX_HEADER_BYTES;
     buffer_clear(&t->body, KEEP_BUFFER_BYTES);
     t->body.limit = o->max_body;
-    s->errbuf[0] = '\0';
+    t->errbuf[0] = '\0';
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_URL, o->url);
@@ -174,99 +266,35 @@ CURLcode transfer_begin(struct slot *s, const struct request_opts *o)
     else
         SET(CURLOPT_LOW_SPEED_LIMIT, 0L);
 #undef SET
-    if (rc != CURLE_OK)
-        return rc;
-    if (curl_multi_add_handle(s->multi, e) != CURLM_OK)
-        return CURLE_FAILED_INIT;
-    s->in_multi = 1;
-    t->active = 1;
-    return CURLE_OK;
-}
-
-/* Records that the multi interface failed; the transfer is over. */
-static int multi_failed(struct transfer *t, CURLMcode mc)
-{
-    t->fail = FAIL_MULTI;
-    t->mcode = mc;
-    t->result = CURLE_FAILED_INIT;
-    t->done = 1;
-    return 1;
-}
-
-/* Drives the started transfer for at most wait_ms milliseconds (wait_ms < 0: until it ends).
- * Returns 1 once libcurl reports it done (t->result set), 0 when the time ran out first. */
-int transfer_drive(struct slot *s, long wait_ms)
-{
-    struct transfer *t = &s->tr;
-    double deadline = clock_now() + (wait_ms > 0 ? wait_ms : 0) / 1000.0;
-    if (t->done)
-        return 1;
-    for (;;) {
-        int running = 0, left = 0, poll_ms = 1000;
-        CURLMsg *msg;
-        CURLMcode mc = curl_multi_perform(s->multi, &running);
-        if (mc != CURLM_OK)
-            return multi_failed(t, mc);
-        while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == s->easy) {
-                t->result = msg->data.result;
-                t->done = 1;
-            }
-        }
-        if (t->done)
-            return 1;
-        if (running == 0) /* cannot happen with the handle added; never spin on it */
-            return multi_failed(t, CURLM_INTERNAL_ERROR);
-        if (wait_ms >= 0) {
-            double remaining = (deadline - clock_now()) * 1000.0;
-            if (remaining <= 0)
-                return 0;
-            if (remaining < poll_ms)
-                poll_ms = (int)remaining + 1; /* round up: never wake just before the deadline */
-        }
-        mc = curl_multi_poll(s->multi, NULL, 0, poll_ms, NULL);
-        if (mc != CURLM_OK)
-            return multi_failed(t, mc);
-    }
-}
-
-/* Takes the easy handle out of the multi handle (its connection stays in the multi's cache). */
-static void detach(struct slot *s)
-{
-    if (s->in_multi) {
-        curl_multi_remove_handle(s->multi, s->easy);
-        s->in_multi = 0;
-    }
-    s->tr.active = 0;
+    return rc;
 }
 
 /* Closes the sink file; on failure records an IO error unless an error is already recorded. */
 static void close_sink(struct transfer *t)
 {
-    if (t->sink != NULL) {
-        if (fclose(t->sink) != 0 && t->fail == FAIL_NONE && t->result == CURLE_OK) {
+    if (t->sink_fd >= 0) {
+        if (close(t->sink_fd) != 0 && t->fail == FAIL_NONE && t->result == CURLE_OK) {
             t->fail = FAIL_IO;
             t->io_errno = errno;
         }
-        t->sink = NULL;
+        t->sink_fd = -1;
     }
 }
 
-/* Whether the finished transfer succeeded (any HTTP status counts as success here). */
+/* Whether the finished transfer succeeded. */
 int transfer_ok(const struct transfer *t)
 {
     return t->fail == FAIL_NONE && t->result == CURLE_OK;
 }
 
-/* Ends a finished transfer: detaches it, closes the sink; a 2xx response with an empty body still
- * creates the (empty) sink file; a failed transfer removes the sink file it created, a successful
- * one hands it over (t->sunk). The buffers stay for the caller to read. */
-void transfer_complete(struct slot *s)
+/* Ends a finished transfer; see transfer.h. A response whose header block never ended (the connection
+ * closed after "HTTP/1.1 200" and some fields) is a failure, which libcurl takes for a complete answer. */
+void transfer_complete(struct transfer *t)
 {
-    struct transfer *t = &s->tr;
-    long status = transfer_status(s);
-    detach(s);
+    long status = transfer_status(t);
     close_sink(t);
+    if (transfer_ok(t) && !t->head_complete)
+        t->fail = FAIL_TRUNCATED_HEAD;
     if (transfer_ok(t) && t->sink_path != NULL && !t->sink_created && status >= 200 && status <= 299) {
         if (open_sink(t))
             close_sink(t);
@@ -275,56 +303,31 @@ void transfer_complete(struct slot *s)
         if (transfer_ok(t))
             t->sunk = 1;
         else
-            remove(t->sink_path);
+            unlink(t->sink_path);
         t->sink_created = 0;
     }
 }
 
-/* Cancels a started transfer: detaches it (libcurl closes a half-used connection), closes the sink
- * and removes the file it created. */
-void transfer_abort(struct slot *s)
+/* Cancels a transfer; see transfer.h. Only a file this transfer created is removed: one being written, or
+ * one complete whose outcome was never handed over (transfer_release hands it over). */
+void transfer_abort(struct transfer *t)
 {
-    struct transfer *t = &s->tr;
-    detach(s);
-    if (t->sink != NULL) {
-        fclose(t->sink);
-        t->sink = NULL;
+    if (t->sink_fd >= 0) {
+        close(t->sink_fd);
+        t->sink_fd = -1;
     }
-    if (t->sink_created) {
-        remove(t->sink_path);
-        t->sink_created = 0;
-    }
+    if (t->sink_created || t->sunk)
+        unlink(t->sink_path);
+    t->sink_created = 0;
+    t->sunk = 0;
     t->done = 0;
 }
 
-/* An idle transfer with empty buffers (the struct is zeroed first). */
-void transfer_init(struct transfer *t)
-{
-    memset(t, 0, sizeof *t);
-    t->body_ref = LUA_NOREF;
-    buffer_init(&t->head, MAX_HEADER_BYTES);
-    buffer_init(&t->body, DEFAULT_MAX_BODY);
-    buffer_init(&t->hlines, (size_t)-1);
-    buffer_init(&t->hnext, (size_t)-1);
-}
-
-/* Frees everything a transfer holds, the kept header list included; it must be idle (released). */
-void transfer_free(struct transfer *t)
-{
-    transfer_release(t);
-    curl_slist_free_all(t->headers);
-    t->headers = NULL;
-    buffer_free(&t->head);
-    buffer_free(&t->body);
-    buffer_free(&t->hlines);
-    buffer_free(&t->hnext);
-}
-
-/* Frees what one request owned (its sink path) and trims the buffers; the header list stays for the next
- * request, which reuses it when it sends the same lines. The sink must be closed (transfer_complete or
- * transfer_abort). */
+/* Frees what one request owned and trims the buffers; the header list stays for the next request. A sink
+ * file complete by then is the caller's. */
 void transfer_release(struct transfer *t)
 {
+    t->sunk = 0;
     free(t->sink_path);
     t->sink_path = NULL;
     buffer_clear(&t->head, KEEP_BUFFER_BYTES);
@@ -332,27 +335,27 @@ void transfer_release(struct transfer *t)
 }
 
 /* The HTTP status of the last response (0 when none arrived). */
-long transfer_status(struct slot *s)
+long transfer_status(const struct transfer *t)
 {
     long status = 0;
-    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     return status;
 }
 
-/* The announced body length (Content-Length), or -1 when unknown. */
-curl_off_t transfer_total(struct slot *s)
+/* The announced body length, or -1 while unknown. */
+curl_off_t transfer_total(const struct transfer *t)
 {
     curl_off_t total = -1;
-    if (curl_easy_getinfo(s->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) != CURLE_OK)
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) != CURLE_OK)
         return -1;
     return total;
 }
 
 /* Whether the last transfer ran on a connection kept from an earlier one. */
-int transfer_reused(struct slot *s)
+int transfer_reused(const struct transfer *t)
 {
     long connects = 0;
-    curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
     return connects == 0;
 }
 
@@ -383,37 +386,89 @@ static int is_tls_error(CURLcode rc)
     }
 }
 
-/* The error name of a failed transfer (transfer_ok is false). */
-const char *transfer_error_name(const struct transfer *t)
+/* libcurl refuses a single header line over its own limit (100 KiB) with CURLE_OUT_OF_MEMORY before the
+ * header callback sees it: while the header block is still open, that is a header block too large. */
+static int headers_refused(const struct transfer *t)
+{
+    return t->fail == FAIL_NONE && t->result == CURLE_OUT_OF_MEMORY && !t->head_complete;
+}
+
+/* The failure kind of a failed transfer. */
+enum transfer_kind transfer_kind(const struct transfer *t)
 {
     switch (t->fail) {
     case FAIL_TOO_LARGE:
     case FAIL_HEADERS_TOO_LARGE:
-        return "RESPONSE_TOO_LARGE";
+        return KIND_TOO_LARGE;
     case FAIL_IO:
-        return "IO_ERROR";
+        return KIND_IO;
+    case FAIL_TRUNCATED_HEAD:
     case FAIL_NOMEM:
     case FAIL_MULTI:
-        return "NETWORK_ERROR";
+        return KIND_NETWORK;
     case FAIL_NONE:
         break;
     }
-    if (t->result == CURLE_OPERATION_TIMEDOUT)
-        return "TIMEOUT";
+    if (headers_refused(t))
+        return KIND_TOO_LARGE;
+    if (t->result == CURLE_OPERATION_TIMEDOUT) /* the low-speed limit gives it too */
+        return KIND_TIMEOUT;
     if (is_tls_error(t->result))
-        return "TLS_ERROR";
-    return "NETWORK_ERROR";
+        return KIND_TLS;
+    return KIND_NETWORK;
 }
 
-/* Whether the failed request may have reached the server. 0 only when it surely did not: the name
- * or the address could not be resolved or connected to, or the transfer stopped before any request
- * byte went out (a connect timeout, a TLS handshake failure, a malformed URL). */
-int transfer_sent(struct slot *s)
+/* Writes the failure's message into buf: what we stopped for, else libcurl's error buffer (more precise
+ * than curl_easy_strerror), else curl_easy_strerror. */
+void transfer_message(const struct transfer *t, char *buf, size_t size)
 {
-    struct transfer *t = &s->tr;
+    if (t->fail == FAIL_HEADERS_TOO_LARGE || headers_refused(t)) {
+        snprintf(buf, size, "response headers exceed %lu bytes or %d lines",
+                 (unsigned long)TRANSFER_MAX_HEADER_BYTES, TRANSFER_MAX_HEADER_LINES);
+        return;
+    }
+    switch (t->fail) {
+    case FAIL_TOO_LARGE:
+        snprintf(buf, size, "response body exceeds max_body (%lu bytes)", (unsigned long)t->body.limit);
+        break;
+    case FAIL_TRUNCATED_HEAD:
+        snprintf(buf, size, "the connection closed before the end of the response headers");
+        break;
+    case FAIL_IO:
+        snprintf(buf, size, "%s: %s", t->sink_path != NULL ? t->sink_path : "sink", strerror(t->io_errno));
+        break;
+    case FAIL_NOMEM:
+        snprintf(buf, size, "out of memory while reading the response");
+        break;
+    case FAIL_MULTI:
+        snprintf(buf, size, "%s", curl_multi_strerror(t->mcode));
+        break;
+    default:
+        snprintf(buf, size, "%s", t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(t->result));
+        break;
+    }
+}
+
+/* The libcurl code of a failure; for a failure libcurl saw as a success, the code that says it best. */
+long transfer_curl_code(const struct transfer *t)
+{
+    if (t->result != CURLE_OK)
+        return (long)t->result;
+    if (t->fail == FAIL_IO)
+        return (long)CURLE_WRITE_ERROR; /* a failed create or close after a complete transfer */
+    if (t->fail == FAIL_TRUNCATED_HEAD)
+        return (long)CURLE_WEIRD_SERVER_REPLY;
+    return (long)CURLE_OK;
+}
+
+/* Whether the failed request may have reached the server. 0 only when it surely did not: the name or the
+ * address could not be resolved or connected to, or the transfer stopped before any request byte went
+ * out (a connect timeout, a TLS handshake failure, a malformed URL). */
+int transfer_sent(const struct transfer *t)
+{
     curl_off_t pretransfer = 0;
     long request_size = 0;
-    if (t->fail != FAIL_NONE)
+    if (t->fail != FAIL_NONE && t->fail != FAIL_MULTI)
         return 1; /* our own stops happen while reading a response */
     switch (t->result) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -423,7 +478,7 @@ int transfer_sent(struct slot *s)
     default:
         break;
     }
-    curl_easy_getinfo(s->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-    curl_easy_getinfo(s->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
     return !(pretransfer == 0 && request_size == 0);
 }
