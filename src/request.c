@@ -124,8 +124,8 @@ static void add_bytes(lua_State *L, struct buffer *b, const char *s, size_t n)
 }
 
 /* Gathers the header lines of the headers table at idx (nil allowed) into t->hnext and makes them the
- * request's list. With a body, "Expect:" (no 100-continue wait) and "Content-Type:" (none, rather than
- * libcurl's form type) unless the table sets them: the body goes as it is, typed by the caller. Raises on
+ * request's list. With a body, "Expect:" (no 100-continue wait), and always "Content-Type:" (none, rather
+ * than libcurl's form type) unless the table sets them: the body goes as it is, typed by the caller. Raises on
  * a name that is not a token or a value with CR, LF or NUL; messages may name a valid header, never a
  * value. The lines are gathered in C (no Lua string per line). Stack inside the loop: ... key value. */
 static void read_headers(lua_State *L, struct transfer *t, int idx, int arg, int has_body)
@@ -168,7 +168,7 @@ static void read_headers(lua_State *L, struct transfer *t, int idx, int arg, int
     }
     if (has_body && !has_expect) /* libcurl sends Expect: 100-continue with a large body */
         add_bytes(L, b, "Expect:", sizeof "Expect:");
-    if (has_body && !has_type)
+    if (!has_type) /* also a bodiless POST, which libcurl would type as a form */
         add_bytes(L, b, "Content-Type:", sizeof "Content-Type:");
     if (!transfer_use_headers(t))
         luaL_error(L, "batch.core: out of memory");

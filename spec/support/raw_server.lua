@@ -114,6 +114,58 @@ SCENARIOS["redirect-away"] = function(c, _, req)
 end
 -- A 200 carrying no body at all and no length: the end is the connection closing.
 SCENARIOS["close-delimited"] = function(c) send(c, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n[1,2") end
+-- JSON 127 levels deep (inside the 128-level cap), 31 members at each level (34 KB): more than LuaJIT's
+-- and Lua 5.1's C stack would hold if the decoder kept every member on it. A campaign that decodes.
+SCENARIOS["deep-wide-json"] = function(c)
+  local parts = {}
+  for _ = 1, 126 do
+    local members = {}
+    for m = 1, 30 do members[m] = ('"k%d":%d'):format(m, m) end
+    parts[#parts + 1] = "{" .. table.concat(members, ",") .. ',"next":'
+  end
+  local body = '{"campaign_token":"deep",' .. table.concat(parts):sub(2) .. "{}" .. string.rep("}", 126)
+  answer(c, "200 OK", { "Content-Type: application/json" }, body)
+end
+-- 200 levels of arrays: past the cap.
+SCENARIOS["too-deep-json"] = function(c)
+  answer(c, "200 OK", { "Content-Type: application/json" }, string.rep("[", 200) .. string.rep("]", 200))
+end
+-- A header block that never ends: header lines, one after the other, up to 1 MB, then a close.
+SCENARIOS["endless-head"] = function(c)
+  send(c, "HTTP/1.1 200 OK\r\n")
+  for i = 1, 20000 do
+    if not send(c, ("X-Line-%d: %s\r\n"):format(i, string.rep("z", 40))) then return end
+  end
+end
+-- A status line and a close: no blank line after the headers, no body.
+SCENARIOS["truncated-head"] = function(c) send(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json") end
+-- A body far over the client's max_body (the spec sets a small one), sent until the client gives up.
+SCENARIOS["huge-body"] = function(c)
+  if not send(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8388608\r\n"
+                 .. "Connection: close\r\n\r\n[") then return end
+  local chunk = string.rep("1,", 32768)
+  for _ = 1, 128 do if not send(c, chunk) then return end end
+end
+-- A JSON answer gzip-compressed though the client did not ask for it (no Accept-Encoding).
+SCENARIOS["gzip-unasked"] = function(c)
+  -- gzip of '{"campaign_token":"gz"}' (the 10-byte header, raw deflate, CRC-32 and size)
+  local gz = "\31\139\8\0\0\0\0\0\0\3\171\86\74\78\204\45\72\204\76\207\139\47\201\207\78\205"
+             .. "\83\178\82\74\175\82\170\5\0\53\12\174\237\23\0\0\0"
+  answer(c, "200 OK", { "Content-Type: application/json", "Content-Encoding: gzip" }, gz)
+end
+-- A Content-Length that promises more than comes, for a file: 100 bytes announced, 10 sent, then a close.
+SCENARIOS["lying-length"] = function(c)
+  send(c, "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"
+          .. "a;b\n1;2\n3;")
+end
+-- The keys the client sent, echoed in header names and values of a 500 (spec/73).
+SCENARIOS["echo-in-names"] = function(c, _, req)
+  local h = { "Content-Type: application/json" }
+  for name, v in pairs(req.headers) do
+    h[#h + 1] = "X-" .. v:gsub("[^%w%-]", "-") .. ": " .. name .. " " .. v
+  end
+  answer(c, "500 Internal Server Error", h, '{"code":0,"message":"echo"}')
+end
 -- Echoes the request's head in a JSON error body and in headers (spec/71-secrets_spec.lua).
 SCENARIOS.echo = function(c, _, req)
   local h = { "Content-Type: application/json" }

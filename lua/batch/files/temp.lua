@@ -2,14 +2,13 @@
 -- C core (O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600), so a planted symlink is never followed and two
 -- downloads to one path never mix; the name is made unpredictable from the system's random source.
 local core = require "batch.core"
-local getenv, match, remove, format = os.getenv, string.match, os.remove, string.format
+local getenv, match = os.getenv, string.match
 
 local _M = {}
 
-local function suffix()
-  if core.random_hex then return core.random_hex(8) end
-  return format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
-end
+local random_hex = core.random_hex
+
+local function suffix() return random_hex(8) end
 
 -- The temporary file a download to `path` streams into: ".<name>.<random>.part" in path's folder.
 function _M.beside(path)
@@ -26,10 +25,7 @@ function _M.private(ext)
 end
 
 -- Gives tmp the mode a new file gets under the umask and puts it at path (atomic on one file system).
-function _M.commit(tmp, path)
-  if core.commit then return core.commit(tmp, path) end
-  return os.rename(tmp, path)
-end
+-- Returns true or nil, message.
+_M.commit = core.commit
 
-_M.remove = remove
 return _M

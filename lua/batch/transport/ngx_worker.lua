@@ -7,7 +7,7 @@ local core = require "batch.core"
 
 local pcall, tostring, concat, min = pcall, tostring, table.concat, math.min
 -- the epoch clock ngx.now() also reads (a request's deadline_at is on it)
-local wall = core.time or os.time
+local wall = core.time
 
 local handles = {}
 
