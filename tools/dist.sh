@@ -11,7 +11,7 @@
 #                                 does not ignore, the rockspec as it is): what `make test` checks, so
 #                                 that the rock of the next commit is known to build before committing
 #   sh tools/dist.sh rockspec     (re)writes rockspecs/lua-batch-<version>-1.rockspec from the scm
-#                                 rockspec: the same file with the version and the source tag v<version>
+#                                 rockspec: the same file with the version
 # DIST_DIR (default dist) is where the rock goes.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,8 +22,9 @@ DIST_DIR=${DIST_DIR:-dist}
 
 case ${1:-} in
 rockspec)
+  # No source tag: `make dist` bundles the sources into the rock, so `luarocks build` of it needs no
+  # network and names no tag that may not exist.
   sed -e "s/^version = \"scm-1\"/version = \"$VERSION-1\"/" \
-      -e "s|^\(  url = \"git+https://[^\"]*\",\)\$|\1\n  tag = \"v$VERSION\",|" \
       rockspecs/lua-batch-scm-1.rockspec >"$ROCKSPEC"
   echo "$ROCKSPEC"
   exit 0

@@ -5,11 +5,13 @@
 #                                              tree for that Lua (default 5.4, or $LUA_VERSION) and checks
 #                                              that `require "batch"` works from that tree alone
 #   sh tools/rock-check.sh lint                `luarocks lint` of both rockspecs; the versioned one has the
-#                                              version of src/version.h and the same dependencies and build
+#                                              version of src/version.h, no source tag, and the same dependencies and build
 #                                              table as the scm one (`sh tools/dist.sh rockspec` writes it
 #                                              from the scm one); every module under lua/ is listed
 #                                              (build.modules or build.install.lua), every src/*.c is a
 #                                              source of batch.core
+#   sh tools/rock-check.sh install             make install into a temporary PREFIX, the commands run from
+#                                              there, make uninstall removes every file
 #   sh tools/rock-check.sh dist                makes the source rock of the working tree (tools/dist.sh
 #                                              --worktree) and builds it into a temporary tree
 set -eu
@@ -41,6 +43,18 @@ require_from() {
     '
 }
 
+# tools_from TREE: bin/batch and bin/batch-mock of TREE run with no LUA_PATH, from another folder; the
+# emulator starts from its installed files and stops.
+tools_from() {
+  t=$1
+  (cd / && env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 "$t/bin/batch" --version) ||
+    { echo "$t/bin/batch does not run from its tree"; return 1; }
+  (cd / && env -u LUA_PATH -u LUA_CPATH BATCH_MOCK_HOME="$t/mock-home" "$t/bin/batch-mock" start --background \
+     --dir "$t/mock-run" >/dev/null 2>&1 && "$t/bin/batch-mock" stop --dir "$t/mock-run" >/dev/null 2>&1) ||
+    { echo "$t/bin/batch-mock does not run from its tree"; return 1; }
+  rm -rf "$t/mock-run" "$t/mock-home"
+}
+
 case $what in
 lint)
   for r in "$SCM" "$RELEASE"; do
@@ -64,8 +78,9 @@ end
 local scm, rel, version = load_spec(arg[1]), load_spec(arg[2]), arg[3]
 local bad = {}
 if rel.version ~= version .. "-1" then bad[#bad + 1] = "version " .. tostring(rel.version) .. ", want " .. version .. "-1" end
-if not (rel.source and rel.source.tag == "v" .. version) then bad[#bad + 1] = "source.tag is not v" .. version end
-for _, k in ipairs{ "package", "rockspec_format", "description", "dependencies", "external_dependencies", "build" } do
+if rel.source and rel.source.tag then bad[#bad + 1] = "source.tag names a tag `make dist` does not need" end
+for _, k in ipairs{ "package", "rockspec_format", "description", "supported_platforms", "dependencies",
+                    "external_dependencies", "build" } do
   if not same(scm[k], rel[k]) then bad[#bad + 1] = k .. " differs from the scm rockspec" end
 end
 -- Every module under lua/ is listed, and every listed file exists (files git ignores do not count).
@@ -119,9 +134,23 @@ dist)
   luarocks --lua-version="$what" --tree="$tree" make --deps-mode=none "$SCM" >"$tree/build.log" 2>&1 ||
     { cat "$tree/build.log"; exit 1; }
   require_from "$tree" "$what"
+  # the installed commands work from the tree alone, without `luarocks path`
+  tools_from "$tree"
+  ;;
+install)
+  # make install PREFIX=<temporary>, the commands used from there, then make uninstall leaves no file
+  prefix=$(mktemp -d)
+  trap 'rm -rf "$prefix"' EXIT
+  make -s install PREFIX="$prefix" >/dev/null
+  require_from "$prefix" 5.4
+  tools_from "$prefix"
+  make -s uninstall PREFIX="$prefix" >/dev/null
+  left=$(find "$prefix" -type f | head -n 5)
+  [ -z "$left" ] || { echo "make uninstall left: $left"; exit 1; }
+  echo "make install and uninstall: clean"
   ;;
 *)
-  echo "usage: $0 [5.1|5.2|5.3|5.4|lint|dist]" >&2
+  echo "usage: $0 [5.1|5.2|5.3|5.4|lint|dist|install]" >&2
   exit 2
   ;;
 esac

@@ -44,6 +44,7 @@ check luarocks-install sh tools/rock-check.sh 5.4
 check luarocks-install-5.1 sh tools/rock-check.sh 5.1
 check luarocks-lint sh tools/rock-check.sh lint
 check luarocks-dist sh tools/rock-check.sh dist
+check make-install sh tools/rock-check.sh install
 spec_suite spec-lua5.4 --lua="$LUA" -o utfTerminal spec
 spec_suite spec-lua5.1 --run=lua51 -o utfTerminal
 spec_suite spec-lua5.2 --run=lua52 -o utfTerminal
