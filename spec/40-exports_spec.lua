@@ -45,6 +45,15 @@ describe("exports (API 1.0)", function()
                   ids = { "install_id", "custom_id" } }, cjson.decode(r.body))
   end)
 
+  it("create: the request id read from `id` or `token` (Batch's answer is undocumented), always as .id", function()
+    m:exports_config{ id_field = "token" }
+    local info = new_export()
+    assert.is_string(info.id)
+    assert.equal(info.token, info.id)
+    local got = assert(client.exports:get(info.id))
+    assert.equal(info.id, got.id)
+  end)
+
   it("create: ids exports and in-app event exports use their routes", function()
     assert(client.exports:create{ campaign = token, kind = "ids", from = "now", to = "now",
                                   events = { "push_sent" }, ids = { "install_id" } })

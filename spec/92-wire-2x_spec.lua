@@ -141,6 +141,32 @@ describe("on the wire, 2.x", function()
     assert.equal(first.count, seen)
   end)
 
+  it("profiles:update faster than Batch's bucket: 429s, TOO_MANY_REQUESTS, as many as the emulator sent", function()
+    m:reset()
+    m:limits{ enabled = true, rates = { ["profiles/update"] = { rate = 1, burst = 150 } } }
+    local quick = batch.new{ rest_key = m.keys.rest_key, project_key = m.keys.project_key, base_url = m.url,
+                             max_retries = 0 }
+    local accepted, limited = 0, 0
+    for call = 1, 4 do
+      local ps = many(50, function(i) return { identifiers = { custom_id = "rate-" .. call .. "-" .. i } } end)
+      local res, err = quick.profiles:update(ps)
+      if res then
+        accepted = accepted + 1
+      else
+        assert.equal("TOO_MANY_REQUESTS", err.name)
+        assert.equal(429, err.status)
+        limited = limited + 1
+      end
+    end
+    quick:close()
+    local state = m:limits{ enabled = false }
+    assert.equal(3, accepted) -- 150 tokens: three calls of 50 distinct custom IDs
+    assert.equal(1, limited)
+    assert.equal(limited, state.rejected["profiles/update"])
+    m:reset()
+    m:limits{ enabled = false }
+  end)
+
   it("profiles:update gives partial errors as a result, and the rest of the batch is applied", function()
     local res = assert(c.profiles:update{
       { identifiers = { custom_id = "partial-ok" }, attributes = { plan = "gold" } },
