@@ -205,7 +205,7 @@ function Client:close() end
 -- @treturn Client the client of that app
 -- @raise when `api_key` is not a string, or is malformed.
 -- @usage
--- local android = client:for_app(os.getenv("BATCH_ANDROID_API_KEY"))
+-- local android = client:for_app(os.getenv("BATCH_ANDROID_API_KEY")) -- the emulator: BATCH_MOCK_OTHER_API_KEY
 -- local page = android.campaigns:list{ limit = 5 }
 function Client:for_app(api_key) end
 
@@ -353,7 +353,13 @@ function Campaigns:create(body, opts) end
 -- @raise when `token` is not a string or `body` not a table.
 -- @route `POST /1.1/{api_key}/campaigns/update/{token}`:
 -- [Batch's page](https://doc.batch.com/developer/api/mep/campaigns/update), batch-api.md §1
--- @usage assert(client.campaigns:update(token, { name = "Renamed", live = false }))
+-- @usage
+-- -- Batch wants at least the fields the campaign was created with: the create's body, changed
+-- local body = { name = "Spring sale", live = true, push_time = "now",
+--                messages = { { language = "en", body = "Hello!" } } }
+-- local token = assert(client.campaigns:create(body)).campaign_token
+-- body.name = "Spring sale, renamed"
+-- assert(client.campaigns:update(token, body))
 function Campaigns:update(token, body, opts) end
 
 --- Deletes a campaign.
@@ -433,7 +439,9 @@ function InappCampaigns:each(opts) end
 -- [Batch's page](https://doc.batch.com/developer/api/mep/in-app-campaigns-api/create), batch-api.md §2
 -- @usage
 -- local created = assert(client.inapp_campaigns:create{
---   name = "Banner", live = false, landing = { contents = {} } })
+--   name = "Banner", live = false, trigger = { capping = 1, when = "NEXT_SESSION" },
+--   landing = { theme = "HELLO-THEME", contents = { { language = "en", title = "Hello!", body = "Welcome" } } },
+-- })
 function InappCampaigns:create(body, opts) end
 
 --- Updates an in-app campaign. See @{Campaigns:update}.
@@ -447,7 +455,10 @@ function InappCampaigns:create(body, opts) end
 -- @raise when `token` is not a string or `body` not a table.
 -- @route `POST /1.1/{api_key}/in-app-campaigns/update/{token}`:
 -- [Batch's page](https://doc.batch.com/developer/api/mep/in-app-campaigns-api/update), batch-api.md §2
--- @usage assert(client.inapp_campaigns:update(token, { live = false }))
+-- @usage
+-- -- the create's body, changed (Batch wants at least the fields the campaign was created with)
+-- body.live = false
+-- assert(client.inapp_campaigns:update(token, body))
 function InappCampaigns:update(token, body, opts) end
 
 --- Deletes an in-app campaign. See @{Campaigns:delete}.

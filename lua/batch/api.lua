@@ -4,10 +4,11 @@
 local Error = require "batch.error"
 local json = require "batch.json"
 local validate = require "batch.validate"
+local raise = validate.raise
 local rules = require "batch.rules"
 local engine = require "batch.engine"
 
-local type, pairs, ipairs, tostring, error, next = type, pairs, ipairs, tostring, error, next
+local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
 local concat, min = table.concat, math.min
 local match, format = string.match, string.format
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
@@ -31,8 +32,8 @@ local function prefix(client, route)
     p = o.base_url .. "/" .. o.api_version
   else
     if not o.api_key then
-      error("batch: api_key is required for " .. match(route.lua, "^[^:]*")
-            .. " calls (option api_key or BATCH_API_KEY)", 0)
+      raise("batch: api_key is required for " .. match(route.lua, "^[^:]*")
+            .. " calls (option api_key or BATCH_API_KEY)")
     end
     p = o.base_url .. "/" .. family .. "/" .. o.api_key
   end
@@ -47,12 +48,12 @@ local function headers(client, family, with_body)
   if h then return h end
   local o = client.opts
   if not o.rest_key then
-    error("batch: rest_key is required (option rest_key or BATCH_REST_API_KEY)", 0)
+    raise("batch: rest_key is required (option rest_key or BATCH_REST_API_KEY)")
   end
   h = { Accept = "application/json" }
   if family == "2" then
     if not o.project_key then
-      error("batch: project_key is required for the 2.x project APIs (option project_key or BATCH_PROJECT_KEY)", 0)
+      raise("batch: project_key is required for the 2.x project APIs (option project_key or BATCH_PROJECT_KEY)")
     end
     h.Authorization = "Bearer " .. o.rest_key
     h["X-Batch-Project"] = o.project_key
@@ -92,7 +93,7 @@ local function check(route, p, fname)
       local q = query[i]
       local v = p[q[1]]
       if v == nil then
-        if q[3] then error(fname .. ": " .. q[1] .. " is required", 0) end
+        if q[3] then raise(fname .. ": " .. q[1] .. " is required") end
       else
         local ok, err = kinds[q[2]](fname, q[1], v)
         if not ok then return nil, err end
@@ -103,7 +104,7 @@ local function check(route, p, fname)
   if body then
     local b = p.body
     if body == "object" or body == "array" or type(body) == "function" then
-      if type(b) ~= "table" then error(format("%s: body must be a table, got %s", fname, type(b)), 0) end
+      if type(b) ~= "table" then raise(format("%s: body must be a table, got %s", fname, type(b))) end
     end
     local cap = route.cap
     if cap then

@@ -5,8 +5,9 @@ local Error = require "batch.error"
 local engine = require "batch.engine"
 local redact = require "batch.redact"
 local callback = require "batch.callback"
+local raise = require("batch.validate").raise
 
-local type, error, pairs, ipairs, tostring = type, error, pairs, ipairs, tostring
+local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
 
 local _M = {}
 
@@ -17,22 +18,22 @@ local DEFAULTS = { interval = 1, max_interval = 30, factor = 1.5, jitter = 0.2, 
 
 -- Raises on a bad option (programmer error); returns a completed copy.
 local function check_options(opts, client)
-  if opts ~= nil and type(opts) ~= "table" then error("poll: options must be a table", 4) end
+  if opts ~= nil and type(opts) ~= "table" then raise("poll: options must be a table") end
   local o = {}
   for k, v in pairs(opts or {}) do
-    if not KNOWN[k] then error("poll: unknown option '" .. tostring(k) .. "'", 4) end
+    if not KNOWN[k] then raise("poll: unknown option '" .. tostring(k) .. "'") end
     o[k] = v
   end
   for k, v in pairs(DEFAULTS) do
     if o[k] == nil then o[k] = v end
     if type(o[k]) ~= "number" or o[k] ~= o[k] or o[k] < 0 then
-      error("poll: option '" .. k .. "' must be a number >= 0", 4)
+      raise("poll: option '" .. k .. "' must be a number >= 0")
     end
   end
-  if o.factor < 1 then error("poll: option 'factor' must be >= 1", 4) end
-  if o.jitter > 1 then error("poll: option 'jitter' must be from 0 to 1", 4) end
+  if o.factor < 1 then raise("poll: option 'factor' must be >= 1") end
+  if o.jitter > 1 then raise("poll: option 'jitter' must be from 0 to 1") end
   for _, k in ipairs{ "on_poll", "sleep", "now" } do
-    if o[k] ~= nil and type(o[k]) ~= "function" then error("poll: option '" .. k .. "' must be a function", 4) end
+    if o[k] ~= nil and type(o[k]) ~= "function" then raise("poll: option '" .. k .. "' must be a function") end
   end
   o.sleep = o.sleep or (client and client.sleep)
   o.now = o.now or (client and client.now)
@@ -55,7 +56,7 @@ end
 --   nil, err         a failure: a retryable err (err.retryable) keeps polling, any other ends the wait
 -- Returns value, or nil and a batch.Error (WAIT_TIMEOUT, CANCELLED, or the error check gave).
 function _M.poll(check, opts, client)
-  if type(check) ~= "function" then error("poll: check must be a function", 2) end
+  if type(check) ~= "function" then raise("poll: check must be a function") end
   local o = check_options(opts, client)
   local s = engine.schedule(o)
   local last_info

@@ -3,8 +3,9 @@
 -- path's family, retries, the deadline, redaction.
 local api = require "batch.api"
 local validate = require "batch.validate"
+local raise = validate.raise
 
-local type, pairs, error, tostring = type, pairs, error, tostring
+local type, pairs, tostring = type, pairs, tostring
 local match, find, sort = string.match, string.find, table.sort
 
 local _M = {}
@@ -26,7 +27,7 @@ function _M.call(client, method, path, opts)
   validate.arg(fname, "method", method, "string")
   validate.arg(fname, "path", path, "string")
   opts = validate.call_opts(fname, opts, OPTIONS) or {}
-  if not find(method, "^%u+$") then error(fname .. ": method must be an HTTP method in capitals, like GET", 2) end
+  if not find(method, "^%u+$") then raise(fname .. ": method must be an HTTP method in capitals, like GET") end
   local family, rest = family_of(path)
   if not family then
     return validate.invalid(fname .. ": path must start with /1.0/, /1.1/, /2/ or /2.N/ (got " .. path .. ")")
@@ -43,7 +44,7 @@ function _M.call(client, method, path, opts)
   end
   local body = opts.body
   if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
-    error(fname .. ": body must be a table or a JSON string", 2)
+    raise(fname .. ": body must be a table or a JSON string")
   end
   local route = {
     name = "api", lua = fname, method = method, family = family, path = rest, pieces = { rest },

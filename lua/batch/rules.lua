@@ -3,9 +3,10 @@
 -- A wrong Lua type where a table or string is required raises (a programmer error). What Batch does not
 -- document is left to Batch: send, and let it answer.
 local validate = require "batch.validate"
+local raise = validate.raise
 local timeutil = require "batch.timeutil"
 
-local type, pairs, ipairs, tostring, error, next = type, pairs, ipairs, tostring, error, next
+local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
 local find, match, format, floor = string.find, string.match, string.format, math.floor
 local date = os.date
 
@@ -15,20 +16,20 @@ local _M = { invalid = invalid }
 
 -- Raises unless v is a table (a programmer error), naming where it is.
 local function need_table(fname, what, v)
-  if type(v) ~= "table" then error(format("%s: %s must be a table, got %s", fname, what, type(v)), 0) end
+  if type(v) ~= "table" then raise(format("%s: %s must be a table, got %s", fname, what, type(v))) end
 end
 _M.need_table = need_table
 
 -- Raises unless v is a string.
 local function need_string(fname, what, v)
-  if type(v) ~= "string" then error(format("%s: %s must be a string, got %s", fname, what, type(v)), 0) end
+  if type(v) ~= "string" then raise(format("%s: %s must be a string, got %s", fname, what, type(v))) end
 end
 _M.need_string = need_string
 
 -- A required field of a body: missing is INVALID_ARGUMENT (nothing sent), of another type raises.
 function _M.required(fname, what, v, want)
   if v == nil then return invalid(format("%s: %s is required", fname, what)) end
-  if type(v) ~= want then error(format("%s: %s must be a %s, got %s", fname, what, want, type(v)), 0) end
+  if type(v) ~= want then raise(format("%s: %s must be a %s, got %s", fname, what, want, type(v))) end
   return true
 end
 
@@ -84,9 +85,9 @@ _M.kinds = {
   id = function(fname, name, v) return validate.id(fname, v, name) end,
   offset = function(fname, name, v) return validate.int_range(fname, name, v, 0) end,
   limit = function(fname, name, v) return validate.int_range(fname, name, v, 1, 100) end,
-  boolean = function(fname, name, v) validate.arg(fname, name, v, "boolean", true, 5) return true end,
-  cursor = function(fname, name, v) validate.arg(fname, name, v, "string", true, 5) return true end,
-  string = function(fname, name, v) validate.arg(fname, name, v, "string", true, 5) return true end,
+  boolean = function(fname, name, v) validate.arg(fname, name, v, "boolean", true) return true end,
+  cursor = function(fname, name, v) validate.arg(fname, name, v, "string", true) return true end,
+  string = function(fname, name, v) validate.arg(fname, name, v, "string", true) return true end,
   custom_id = function(fname, name, v) return _M.custom_id(fname, name, v) end,
   name = function(fname, name, v) return _M.name(fname, name, v, 255) end,
   day = function(fname, name, v)
@@ -130,7 +131,7 @@ local function event_time(fname, where, t, now)
       return invalid(format("%s: %s.time must be a UTC time like 2024-05-01T12:00:00 or a Unix time", fname, where))
     end
   else
-    error(format("%s: %s.time must be a string or a number, got %s", fname, where, type(t)), 0)
+    raise(format("%s: %s.time must be a string or a number, got %s", fname, where, type(t)))
   end
   if epoch > now then return invalid(format("%s: %s.time is in the future", fname, where)) end
   if epoch < now - WINDOW then

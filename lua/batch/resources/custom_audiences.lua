@@ -3,9 +3,9 @@
 local api = require "batch.api"
 local routes = require "batch.routes"
 local validate = require "batch.validate"
+local raise = validate.raise
 local base = require "batch.resources.base"
 
-local error = error
 
 local BY_VERSION = { ["1.1"] = routes.group("custom_audiences"), ["1.0"] = routes.group("custom_audiences", "@1.0") }
 local CustomAudiences, new = base.class()
@@ -19,7 +19,7 @@ local EACH = base.options("version", "page_size")
 local function routes_of(fname, opts)
   local v = opts and opts.version or "1.1"
   local r = BY_VERSION[v]
-  if not r then error(fname .. ": version must be \"1.1\" or \"1.0\"", 3) end
+  if not r then raise(fname .. ": version must be \"1.1\" or \"1.0\"") end
   return r
 end
 

@@ -2,9 +2,10 @@
 local api = require "batch.api"
 local routes = require "batch.routes"
 local validate = require "batch.validate"
+local raise = validate.raise
 local base = require "batch.resources.base"
 
-local type, error = type, error
+local type = type
 
 local R = routes.group("custom_data")
 local CustomData, new = base.class()
@@ -16,7 +17,7 @@ function CustomData:set(custom_id, values, opts)
   validate.arg(fname, "values", values, "table")
   opts = validate.call_opts(fname, opts, SET)
   local overwrite = opts and opts.overwrite
-  if overwrite ~= nil and type(overwrite) ~= "boolean" then error(fname .. ": overwrite must be a boolean", 2) end
+  if overwrite ~= nil and type(overwrite) ~= "boolean" then raise(fname .. ": overwrite must be a boolean") end
   return api.request(self.client, R.set, { custom_id = custom_id,
                                            body = { overwrite = overwrite == true, values = values } }, opts)
 end

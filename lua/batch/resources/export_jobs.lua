@@ -7,15 +7,16 @@ local api = require "batch.api"
 local poll = require "batch.poll"
 local redact = require "batch.redact"
 local validate = require "batch.validate"
+local raise = validate.raise
 
-local type, error, tostring = type, error, tostring
+local type, tostring = type, tostring
 
 local _M = {}
 
 -- The id of an id or of an info/view table; raises on anything else.
 function _M.id_of(fname, x, what)
   if type(x) == "table" then x = x.id end
-  if type(x) ~= "string" then error(fname .. ": expects an export id or the " .. what, 3) end
+  if type(x) ~= "string" then raise(fname .. ": expects an export id or the " .. what) end
   return x
 end
 

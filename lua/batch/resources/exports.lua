@@ -3,11 +3,12 @@
 local api = require "batch.api"
 local routes = require "batch.routes"
 local validate = require "batch.validate"
+local raise = validate.raise
 local jobs = require "batch.resources.export_jobs"
 local fetch = require "batch.files.fetch"
 local rows = require "batch.files.rows"
 
-local setmetatable, type, ipairs, error, tonumber = setmetatable, type, ipairs, error, tonumber
+local setmetatable, type, ipairs, tonumber = setmetatable, type, ipairs, tonumber
 local find, match, format = string.find, string.match, string.format
 local call_opts, deadline_of = validate.call_opts, validate.deadline
 
@@ -24,13 +25,13 @@ local LINK_TTL = 20 * 60  -- Batch: "The link to the csv file will expire after 
 
 -- "now" or a UTC date "YYYY-MM-DDTHH:MM:SS" (batch-api.md §3.1).
 local function check_date(fname, name, v)
-  validate.arg(fname, name, v, "string", false, 4)
+  validate.arg(fname, name, v, "string", false)
   if v == "now" or find(v, "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$") then return true end
   return validate.invalid(format("%s: %s must be 'now' or a UTC date like 2019-08-14T22:00:00", fname, name))
 end
 
 local function check_names(fname, name, v)
-  validate.arg(fname, name, v, "table", false, 4)
+  validate.arg(fname, name, v, "table", false)
   if #v == 0 then return validate.invalid(fname .. ": " .. name .. " must be a non-empty array of strings") end
   for i, s in ipairs(v) do
     if type(s) ~= "string" or s == "" then
@@ -58,7 +59,7 @@ function Exports:create(spec)
     segment, token = "inapp-campaign", spec.inapp_campaign
     if kind ~= "events" then return validate.invalid(fname .. ": in-app campaigns export only kind 'events'") end
   else
-    error(fname .. ": campaign or inapp_campaign is required", 2)
+    raise(fname .. ": campaign or inapp_campaign is required")
   end
   local ok, err = validate.token(fname, token)
   if ok then ok, err = check_date(fname, "from", spec.from) end

@@ -1,4 +1,5 @@
 -- Custom Data API 1.0: a user's attributes, per app (batch-api.md §8).
+local raise = require("batch.validate").raise
 local rules = require "batch.rules"
 
 local ipairs, type = ipairs, type
@@ -21,7 +22,7 @@ local function set_many_body(items, fname)
     if not ok then return nil, err end
     rules.need_table(fname, where .. ".values", item.values)
     if item.overwrite ~= nil and type(item.overwrite) ~= "boolean" then
-      error(fname .. ": " .. where .. ".overwrite must be a boolean", 0)
+      raise(fname .. ": " .. where .. ".overwrite must be a boolean")
     end
     out[i] = { id = item.id, update = { overwrite = item.overwrite == true, values = item.values } }
   end

@@ -26,6 +26,7 @@
 --   doc        Batch's documentation page the entry follows (batch-api.md names it), and `section`
 local ipairs, pairs, error, tostring = ipairs, pairs, error, tostring
 local kinds = require("batch.rules").kinds
+local raise = require("batch.validate").raise
 local find, gmatch, sub = string.find, string.gmatch, string.sub
 
 local FILES = {
@@ -96,7 +97,7 @@ end
 -- The route named name; raises on an unknown name (a bug of the client).
 function _M.get(name)
   local r = _M.by_name[name]
-  if not r then error("batch: no route named " .. tostring(name), 2) end
+  if not r then raise("batch: no route named " .. tostring(name)) end
   return r
 end
 

@@ -1,8 +1,9 @@
 -- Campaigns and Orchestrations API 2.x, per project (batch-api.md §11): created, updated and deleted
 -- through /campaigns/..., listed and measured through /orchestrations/....
 local rules = require "batch.rules"
+local raise = require("batch.validate").raise
 
-local ipairs, type, error, format = ipairs, type, error, string.format
+local ipairs, type, format = ipairs, type, string.format
 
 local CEP = "https://doc.batch.com/developer/api/cep/"
 
@@ -20,7 +21,7 @@ local function check_campaign(fname, c, where)
     return rules.invalid(format("%s: %s must hold exactly one message (got %d)", fname, at("messages"), #c.messages))
   end
   if c.send_rate ~= nil then
-    if type(c.send_rate) ~= "number" then error(fname .. ": " .. at("send_rate") .. " must be a number", 0) end
+    if type(c.send_rate) ~= "number" then raise(fname .. ": " .. at("send_rate") .. " must be a number") end
     if c.send_rate % 1 ~= 0 or c.send_rate < 1000 or c.send_rate > 1000000 then
       return rules.invalid(format("%s: %s must be a whole number from 1000 to 1000000 (messages a minute)",
                                   fname, at("send_rate")))
