@@ -107,7 +107,9 @@ local function part_classify(job, res)
     local url, err = part.renew()
     if not url then return nil, err end
     job.url, job.shown = url, redact.link(client, url)
-    return nil, { again = true, name = "HTTP_ERROR", status = status }
+    local e = Error.storage(status, format("storage answered HTTP %d: the link expired", status))
+    e.again = true
+    return nil, e
   end
   local e = Error.storage(status, format("storage answered HTTP %d", status))
   e.body = res.body

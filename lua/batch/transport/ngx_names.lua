@@ -11,8 +11,8 @@ local TTL, FAIL_TTL = 60, 1
 
 local entries = {} -- host -> { addresses, err, expires, pending, done (a semaphore) }
 
-local function failure(name, message)
-  return { name = name, sent = false, message = message }
+local function failure(kind, message)
+  return { kind = kind, sent = false, message = message }
 end
 
 -- Starts the timer that resolves host into entry e with resolve(host) -> addresses | nil, error fields.
@@ -21,12 +21,12 @@ local function start(ngx, host, e, resolve)
   return ngx.timer.at(0, function(premature)
     local addresses, err
     if premature then
-      err = failure("NETWORK_ERROR", "nginx is exiting: " .. host .. " was not resolved")
+      err = failure("network", "nginx is exiting: " .. host .. " was not resolved")
     else
       local ran
       ran, addresses, err = pcall(resolve, host)
       if not ran then
-        addresses, err = nil, failure("NETWORK_ERROR", "resolving " .. host .. ": " .. tostring(addresses))
+        addresses, err = nil, failure("network", "resolving " .. host .. ": " .. tostring(addresses))
       end
     end
     e.addresses, e.err, e.pending = addresses, err, false
@@ -46,19 +46,19 @@ function _M.addresses(ngx, host, deadline, resolve)
   end
   if not (e and e.pending) then
     local ok, semaphore = pcall(require, "ngx.semaphore")
-    if not ok then return nil, failure("NETWORK_ERROR", "resolving host names needs lua-resty-core") end
+    if not ok then return nil, failure("network", "resolving host names needs lua-resty-core") end
     e = { pending = true, done = semaphore.new(0), expires = 0 }
     entries[host] = e
     local started, terr = start(ngx, host, e, resolve)
     if not started then
       entries[host] = nil
-      return nil, failure("NETWORK_ERROR", "cannot start the timer that resolves " .. host .. ": " .. tostring(terr))
+      return nil, failure("network", "cannot start the timer that resolves " .. host .. ": " .. tostring(terr))
     end
   end
   local left = deadline - now()
   if left > 0 then e.done:wait(left) end
   if e.pending then
-    return nil, failure("TIMEOUT", "resolving " .. host .. " took longer than the time left")
+    return nil, failure("timeout", "resolving " .. host .. " took longer than the time left")
   end
   if e.addresses then return e.addresses end
   return nil, e.err
