@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the response reader of the "ngx" transport's socket engine (read_response over its
- * Reader, lua/batch/ngx_socket.lua), in an embedded LuaJIT (the Lua of nginx). A stand-in socket hands the
+ * Reader, lua/batch/transport/ngx_socket.lua), in an embedded LuaJIT (the Lua of nginx). A stand-in socket hands the
  * answer out in cuts of random sizes (receiveany), then "closed" or "timeout". The reader must never
  * raise: it gives status, headers, body, keep (a body within the limit), or nil and error fields
  * { name, message }.
@@ -21,7 +21,7 @@
 #include <lualib.h>
 
 /* The module under test: one edit when it moves (batch.transport.ngx_socket in the new layout). */
-#define READER_MODULE "batch.ngx_socket"
+#define READER_MODULE "batch.transport.ngx_socket"
 
 #define COUNTERS 8192
 

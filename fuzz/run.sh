@@ -9,7 +9,7 @@
 #   json-5.4 json-5.1 json-luajit
 #                            the C JSON decoder (src/json.c) run as core.json_decode in an embedded Lua 5.4,
 #                            5.1 or LuaJIT (each one's stack limits), compared with lua-cjson
-#   ngx-reader-luajit        the ngx socket engine's response reader (lua/batch/ngx_socket.lua) in LuaJIT
+#   ngx-reader-luajit        the ngx socket engine's response reader (lua/batch/transport/ngx_socket.lua) in LuaJIT
 set -u
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-$(command -v clang-14 || command -v clang || echo clang)}
