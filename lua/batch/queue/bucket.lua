@@ -81,15 +81,20 @@ function Local:incr(k, v, init)
   return cur
 end
 
--- Stores of this process by budget (one per project or app key): queues of one key share their
--- budgets, as Batch counts them.
-local stores = setmetatable({}, { __mode = "v" })
+-- Stores of this process by clock and budget (one per project or app key): queues of one key share
+-- their budgets, as Batch counts them, when they share a clock (times of two clocks do not compare).
+local stores = setmetatable({}, { __mode = "k" })
 
-function _M.local_store(budget)
-  local s = stores[budget]
+function _M.local_store(budget, clock)
+  local by_budget = stores[clock]
+  if not by_budget then
+    by_budget = setmetatable({}, { __mode = "v" })
+    stores[clock] = by_budget
+  end
+  local s = by_budget[budget]
   if not s then
     s = setmetatable({ t = {} }, Local)
-    stores[budget] = s
+    by_budget[budget] = s
   end
   return s
 end

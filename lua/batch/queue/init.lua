@@ -65,7 +65,7 @@ local function budget_of(q, kind, dict)
   local owner = kind.family == "2" and ("2 " .. tostring(o.project_key)) or ("1 " .. tostring(o.api_key))
   local budget = o.base_url .. " " .. owner
   if dict then return dict, "lbq:" .. rawget(_G, "ngx").crc32_long(budget) .. ":" .. kind.route.name end
-  return bucket.local_store(budget), kind.route.name
+  return bucket.local_store(budget, q.client.now), kind.route.name
 end
 
 -- A client that cannot make a route's calls is a programmer error, raised by its first add.
