@@ -141,12 +141,13 @@ end
 -- Processes (Linux /proc): whose spool files are those of a live process
 ------------------------------------------------------------------------------------------------------
 
--- The pid and start time (clock ticks since boot, field 22 of /proc/PID/stat) of process pid, or nil.
+-- The pid and start time (clock ticks since boot, field 22 of /proc/PID/stat) of process pid, or nil
+-- when there is none (or only a zombie, dead but not reaped).
 function _M.identity(pid)
   local s = _M.read("/proc/" .. tostring(pid) .. "/stat")
   if not s then return nil end
   local rest = match(s, "%)%s+(.*)$")
-  if not rest then return nil end
+  if not rest or match(rest, "^Z") then return nil end
   local k = 2
   for field in gmatch(rest, "%S+") do
     k = k + 1
