@@ -52,7 +52,10 @@ local function pump_loop(premature, q)
     end
     if any and q.waiters > 0 then q.done:post(q.waiters) end
     now = client.now()
-    if q.pending == 0 then break end
+    if q.pending == 0 then
+      q.flush_until = nil -- the flushes asked for are done: later items wait for their interval
+      break
+    end
     if closing and (now >= closing or (not any and (not next_at or next_at >= closing))) then break end
     if not any then
       local w = (next_at or now + q.interval) - now
