@@ -5,7 +5,8 @@
 --   lane:push(id, item, flag, seq, now)       an add (flag: custom data's overwrite; seq: its spool record)
 --   lane:take() -> batch | nil                the next batch: held items that came free, then the line
 --   lane:release(id)                          an item of a batch ended (sent or dropped)
---   lane:due(now, interval), lane:due_at(interval), lane.waiting (items in no batch), lane:drain()
+--   lane:due(now, interval), lane:due_at(interval), lane:full(now), lane.waiting (items in no batch),
+--   lane:drain()
 -- A batch: { lane, n, ids, items, flags, seqs (arrays 1..n), distinct (custom IDs), attempts, next_at,
 -- after (the batch to send once this one has ended: the second half of a split) }.
 local setmetatable, ipairs, pairs, floor = setmetatable, ipairs, pairs, math.floor
@@ -143,6 +144,13 @@ function Lane:due(now, interval)
   local head = self.head
   if head > self.tail then return false end
   return self.tail - head + 1 >= self.max or now - self.times[head] >= interval
+end
+
+-- Whether the line holds a full batch that may go (not blocked until later: see pump.run).
+function Lane:full(now)
+  if self.tail - self.head + 1 < self.max then return false end
+  local blocked = self.blocked_until
+  return not blocked or now >= blocked
 end
 
 -- When the line's oldest item is due (0: now), or nil when nothing waits that could go.

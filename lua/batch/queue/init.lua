@@ -110,7 +110,7 @@ local plain = {}
 
 function plain.added(q, lane, now, was_empty)
   if was_empty then q.wake = min(q.wake, now + q.interval) end
-  if q.running or (now < q.wake and lane.tail - lane.head + 1 < lane.max) then return end
+  if q.running or (now < q.wake and not lane:full(now)) then return end
   q.running = true
   local ok, any, wake = pcall(pump.run, q, now, false, nil, 1)
   q.running = false

@@ -95,10 +95,10 @@ local function wait(q, at)
   q.waiters = q.waiters - 1
 end
 
-function D.added(q, lane, _, was_empty)
+function D.added(q, lane, now, was_empty)
   if not q.pumping then
     start(q)
-  elseif was_empty or lane.tail - lane.head + 1 >= lane.max then
+  elseif was_empty or lane:full(now) then
     wake(q)
   end
 end

@@ -9,7 +9,7 @@ local send = require "batch.queue.send"
 local hooks = require "batch.queue.hooks"
 local engine = require "batch.engine"
 
-local ipairs, pcall, error, max, remove = ipairs, pcall, error, math.max, table.remove
+local ipairs, pcall, error, max, remove, huge = ipairs, pcall, error, math.max, table.remove, math.huge
 
 local _M = {}
 
@@ -122,8 +122,11 @@ function _M.run(q, now, flushing, deadline, per_lane)
       local sent, w = _M.step(q, lane, now, flushing, deadline)
       if not sent then
         wake = earlier(wake, w)
+        -- a full line that could not go (pause, budget, resends): adds need not wake the pump before w
+        lane.blocked_until = lane.tail - lane.head + 1 >= lane.max and (w or huge) or nil
         break
       end
+      lane.blocked_until = nil
       any, k, now = true, k + 1, q.client.now()
       if per_lane and k >= per_lane then
         wake = earlier(wake, now) -- more may go at once
