@@ -88,8 +88,9 @@ function profile.body(b, lo, hi)
   return body, owners
 end
 
--- One entry per custom ID, its events in the order they were added. `events` holds the checked copies
--- the sender made (nil for an event dropped as stale).
+-- One entry per custom ID, its events in the order they were added. `events` holds the events that
+-- may go (nil for one dropped as stale). An entry's owner is the index of its item, or the list of them
+-- when the custom ID has several events in the batch.
 function event.body(b, lo, hi, events)
   local body, owners, at, ids = {}, {}, {}, b.ids
   for i = lo, hi do
@@ -100,12 +101,14 @@ function event.body(b, lo, hi, events)
       if not k then
         k = #body + 1
         at[id] = k
-        body[k] = { id = id, events = {} }
-        owners[k] = {}
+        body[k] = { id = id, events = { ev } }
+        owners[k] = i
+      else
+        local list = body[k].events
+        list[#list + 1] = ev
+        local o = owners[k]
+        if type(o) == "table" then o[#o + 1] = i else owners[k] = { o, i } end
       end
-      local entry = body[k].events
-      entry[#entry + 1] = ev
-      owners[k][#owners[k] + 1] = i
     end
   end
   return body, owners

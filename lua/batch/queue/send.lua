@@ -5,8 +5,8 @@
 --           drops = { { idx = {item indices}, err = batch.Error }, ... },   -- when the batch ended
 --           resend = t, pause = t,      -- retryable: the batch goes again at t (a 429 pauses the route)
 --           split = true }              -- a 400 naming no item: send each half
--- Events are checked against the 24-hour window again here: a stale one is dropped (INVALID_ARGUMENT)
--- instead of failing its batch.
+-- Events with a time are checked against the 24-hour window again here: a stale one is dropped
+-- (INVALID_ARGUMENT) instead of failing its batch.
 local api = require "batch.api"
 local engine = require "batch.engine"
 local rules = require "batch.rules"
@@ -17,18 +17,22 @@ local type, ipairs, tonumber, max, time, sort = type, ipairs, tonumber, math.max
 
 local _M = {}
 
--- The checked copies of a batch's events (nil where stale) and the drop of the stale ones, or nil.
+-- The events of a batch that may go (nil where stale: only an event with a `time` can be, one without
+-- is dated by Batch when it arrives), and the drop of the stale ones, or nil.
 local function current_events(b)
-  local events, stale = {}, nil
-  local now = time()
+  local events, stale, items, now = {}, nil, b.items, nil
   for i = 1, b.n do
-    local ev, err = rules.event("queue:track", "event", b.items[i], now)
-    if ev then
-      events[i] = ev
-    else
-      stale = stale or { idx = {}, err = err }
-      stale.idx[#stale.idx + 1] = i
+    local ev = items[i]
+    if ev.time ~= nil then
+      now = now or time()
+      local ok, err = rules.event("queue:track", "event", ev, now)
+      if not ok then
+        ev = nil
+        stale = stale or { idx = {}, err = err }
+        stale.idx[#stale.idx + 1] = i
+      end
     end
+    events[i] = ev
   end
   return events, stale
 end
