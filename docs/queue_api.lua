@@ -79,13 +79,17 @@ function Client:queue(opts) end
 --   hours when its batch goes is dropped (`INVALID_ARGUMENT`), the rest sent.
 -- * A queue collected (`__gc`) or closed (`__close`) with items pending flushes them (inside nginx, in a
 --   timer), or when it cannot, reports them dropped.
+--
+-- The queue keeps the tables the adds were given (not copies) until they are sent, and hands those same
+-- tables to `on_drop`: give each add tables of its own, and do not change them afterwards.
 -- @type Queue
 local Queue = {}
 
 --- Adds a profile update (`POST /2.x/profiles/update`, 200 a call). Never waits on a budget, a pause or
 -- a backoff (outside nginx, the add that fills a batch sends it: see @{Client:queue}).
 -- @tparam table profile `{ identifiers = { custom_id = "..." }, attributes = {...}, events = {...} }`, as
--- @{Profiles:update} takes each profile; kept as given until it is sent
+-- @{Profiles:update} takes each profile; the queue keeps the table itself until it is sent: do not change
+-- it after the add (give each add a table of its own)
 -- @treturn boolean true: accepted
 -- @treturn[2] nil
 -- @treturn[2] Error the error

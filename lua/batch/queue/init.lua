@@ -18,9 +18,9 @@ local api = require "batch.api"
 local Error = require "batch.error"
 local transport = require "batch.transport"
 
-local type, pairs, ipairs, error, tostring, setmetatable, getmetatable, pcall, floor, min, huge, format =
-  type, pairs, ipairs, error, tostring, setmetatable, getmetatable, pcall, math.floor, math.min, math.huge,
-  string.format
+local type, pairs, ipairs, error, tostring, setmetatable, getmetatable, pcall, floor, min, max, huge, format =
+  type, pairs, ipairs, error, tostring, setmetatable, getmetatable, pcall, math.floor, math.min, math.max,
+  math.huge, string.format
 local newproxy = rawget(_G, "newproxy")
 
 local _M = {}
@@ -274,7 +274,7 @@ function _M.new(client, opts)
     local r = rates[kind.route.name] or kind.rate
     local lane
     if r then
-      local burst = (r.burst or r.rate) * MARGIN
+      local burst = max(1, (r.burst or r.rate) * MARGIN) -- a bucket smaller than one token never fills
       lane = batcher.new(kind, min(kind.cap, floor(burst)))
       lane.rate, lane.burst = r.rate * MARGIN, burst
     else

@@ -46,8 +46,8 @@ local function pump_loop(premature, q)
     local closing = q.close_at
     local flushing = closing ~= nil or (q.flush_until ~= nil and now < q.flush_until)
     local ok, any, next_at = pcall(pump.run, q, now, flushing, closing)
-    if not ok then
-      log_error("sending", any) -- a hook raised: the batch goes again
+    if not ok then -- a hook raised: logged, and the pump goes on a second later
+      log_error("a hook raised", any)
       any, next_at = false, now + 1
     end
     if any and q.waiters > 0 then q.done:post(q.waiters) end

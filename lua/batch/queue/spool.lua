@@ -10,7 +10,8 @@
 --   free.<pid>.<start>.<n>.<k>.log   left by a queue closed with items unsent, for the next queue
 --   claim.<pid>.<start>.<n>.<name>   being taken over by that queue
 -- A queue takes over (renames: one taker wins) the files of processes that are gone and the free ones,
--- when it opens and every 30 s; it writes their items again as its own, then removes them. Writes reach
+-- when it opens, then at most every 30 s (outside nginx at a flush, inside nginx while its timer runs); it
+-- writes their items again as its own, then removes them. Writes reach
 -- the kernel before they return; fsync runs at most once per flush interval (sync_due) and when a segment
 -- is full. The folder is created 0700, the files 0600 (batch.queue.file).
 local file = require "batch.queue.file"
