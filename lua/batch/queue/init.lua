@@ -7,26 +7,28 @@
 --   q:stats() --> { pending, sent, failed, dropped, batches, retries, accepted, recovered }
 -- The work is split: kinds (what each add becomes), batcher (the line of a route and its batches),
 -- bucket (rate budgets, local or in a lua_shared_dict), send (one attempt through the engine), pump
--- (what goes next), hooks (on_flush, on_drop), spool (the log on disk), and the driver: here, outside
--- nginx, the adds and flush/close drive the sending; inside nginx, batch.queue.ngx's timer does.
+-- (what goes next), hooks (on_flush, on_drop), spool (the log on disk), handover (what close leaves, what
+-- a new queue takes in), and the driver: outside nginx batch.queue.plain (the adds and flush/close drive
+-- the sending), inside nginx batch.queue.ngx (a timer does).
 local kinds = require "batch.queue.kinds"
 local batcher = require "batch.queue.batcher"
 local bucket = require "batch.queue.bucket"
-local pump = require "batch.queue.pump"
 local spool = require "batch.queue.spool"
+local plain = require "batch.queue.plain"
+local handover = require "batch.queue.handover"
 local api = require "batch.api"
 local Error = require "batch.error"
 local transport = require "batch.transport"
 
-local type, pairs, ipairs, error, tostring, setmetatable, getmetatable, pcall, floor, min, max, huge, format =
-  type, pairs, ipairs, error, tostring, setmetatable, getmetatable, pcall, math.floor, math.min, math.max,
-  math.huge, string.format
+local type, pairs, ipairs, error, tostring, setmetatable, getmetatable, floor, min, max, huge, format =
+  type, pairs, ipairs, error, tostring, setmetatable, getmetatable, math.floor, math.min, math.max, math.huge,
+  string.format
 local newproxy = rawget(_G, "newproxy")
 
 local _M = {}
 
 local MARGIN = 0.95          -- each bucket runs 5% under Batch's rate and burst
-local DEFAULT_DEADLINE = 30  -- seconds, of close (and flush) without a deadline
+local DEFAULT_DEADLINE = handover.DEFAULT_DEADLINE -- of close (and flush) without a deadline
 
 local OPTIONS = { flush_interval = "number", max_pending = "number", on_flush = "function", on_drop = "function",
                   spool = "string", shared_dict = "string", rates = "table" }
@@ -103,59 +105,10 @@ local function deadline_of(fname, opts)
 end
 
 ------------------------------------------------------------------------------------------------------
--- The driver outside nginx: the adds send what is due (one batch per route per add, never waiting);
--- flush and close wait for budgets through the engine
-------------------------------------------------------------------------------------------------------
-local plain = {}
-
-function plain.added(q, lane, now, was_empty)
-  if was_empty then q.wake = min(q.wake, now + q.interval) end
-  if q.running or (now < q.wake and not lane:full(now)) then return end
-  q.running = true
-  local ok, any, wake = pcall(pump.run, q, now, false, nil, 1)
-  q.running = false
-  if not ok then
-    q.wake = now
-    error(any, 0)
-  end
-  q.wake = wake or huge
-end
-
-function plain.flush(q, deadline)
-  if q.running then return end -- called by a hook while the queue sends: it goes on by itself
-  local sp = q.spool
-  if sp and q.client.now() - sp.adopted_at >= spool.ADOPT_EVERY then _M.adopt(q, q.client.now()) end
-  q.running = true
-  local ok, err = pcall(pump.flush, q, q.client.now() + deadline)
-  q.running = false
-  q.wake = q.client.now()
-  if not ok then error(err, 0) end
-end
-
-------------------------------------------------------------------------------------------------------
 -- The queue
 ------------------------------------------------------------------------------------------------------
 local Queue = {}
 Queue.__index = Queue
-
--- After close, with nothing else to send: what is left is kept in the spool for the next queue on
--- it, or given up (on_drop, QUEUE_CLOSED).
-function _M.finish_close(q)
-  q.closed = true
-  local sp = q.spool
-  if q.pending > 0 and sp then
-    q.spool = nil
-    sp:close(true)
-    return
-  end
-  if q.pending > 0 then
-    pump.drop_all(q, Error.queue_closed("the queue was closed before these items were sent (close's deadline)"))
-  end
-  if sp then
-    q.spool = nil
-    sp:close(false)
-  end
-end
 
 local function add(q, lane, fname, id, item, flag)
   local exiting = q.exiting
@@ -225,17 +178,6 @@ end
 
 Queue.__close = function(self) self:close() end
 
-function plain.close(q, deadline)
-  plain.flush(q, deadline)
-  _M.finish_close(q)
-end
-
--- A queue collected with items pending flushes them (close's default deadline), or when it cannot,
--- gives them up; a raise there has nowhere to go.
-function plain.collected(q)
-  if not pcall(plain.close, q, DEFAULT_DEADLINE) and not q.closed then pcall(_M.finish_close, q) end
-end
-
 -- What runs at collection: the queue's state, not the object the user holds (a userdata on Lua 5.1
 -- and LuaJIT, whose tables have no __gc).
 local function guard(q)
@@ -291,24 +233,11 @@ function _M.new(client, opts)
     local sp, err = spool.open(opts.spool, now)
     if not sp then error("client:queue: spool: " .. tostring(err.message), 2) end
     q.spool = sp
-    _M.adopt(q, now)
+    handover.adopt(q, now)
     if q.pending > 0 and q.driver.kick then q.driver.kick(q) end
   end
   q.guard = guard(q)
   return q
-end
-
--- Takes in the items of dead queues' spool files (at open, then every spool.ADOPT_EVERY seconds).
-function _M.adopt(q, now)
-  local items = q.spool:adopt(now)
-  if not items then return end
-  for _, it in ipairs(items) do
-    local lane = q.lanes_by[it[1].name]
-    lane:push(it[2], it[3], it[4], it[5], q.clock())
-    q.pending = q.pending + 1
-    q.counts.recovered = q.counts.recovered + 1
-  end
-  if #items > 0 then q.wake = q.clock() end
 end
 
 return _M

@@ -5,8 +5,8 @@
 -- the phases that can yield (elsewhere they only wake it). A worker that exits (nginx -s quit, reload)
 -- refuses adds (QUEUE_CLOSED) and its pump flushes what is left for close's default deadline, then gives
 -- up the rest (or keeps it in the spool). Drops that no on_drop hears of are logged as warnings.
-local queue = require "batch.queue"
 local pump = require "batch.queue.pump"
+local handover = require "batch.queue.handover"
 local spool = require "batch.queue.spool"
 local PHASES = require("batch.transport.ngx").PHASES
 
@@ -17,7 +17,7 @@ local pcall, tostring, min, max, huge = pcall, tostring, math.min, math.max, mat
 
 local _M = {}
 
-local DEADLINE = 30   -- seconds a worker that exits (or a collected queue) gives its last items
+local DEADLINE = handover.DEFAULT_DEADLINE -- what an exiting worker (or a collected queue) gives its last items
 local SLICE = 1       -- the longest the pump sleeps before it looks at ngx.worker.exiting() again
 
 local D = {}
@@ -40,7 +40,7 @@ local function pump_loop(premature, q)
     end
     local sp = q.spool
     if sp and now - sp.adopted_at >= spool.ADOPT_EVERY and not q.close_at then
-      local ok, err = pcall(queue.adopt, q, now)
+      local ok, err = pcall(handover.adopt, q, now)
       if not ok then log_error("spool", err) end
     end
     local closing = q.close_at
@@ -67,7 +67,7 @@ local function pump_loop(premature, q)
     end
   end
   if q.close_at then
-    local ok, err = pcall(queue.finish_close, q)
+    local ok, err = pcall(handover.leave, q)
     if not ok then log_error("on_drop", err) end
   end
   q.pumping = false
@@ -120,7 +120,7 @@ function D.close(q, deadline)
   q.closed = true -- refuses adds from now on; the pump finishes the close
   q.close_at = min(q.close_at or huge, now + deadline)
   if not q.pumping then
-    if q.pending == 0 then return queue.finish_close(q) end
+    if q.pending == 0 then return handover.leave(q) end
     start(q)
   else
     wake(q)
@@ -134,7 +134,7 @@ function D.collected(q)
     local ok, started = pcall(ngx.timer.at, 0, function() D.close(q, DEADLINE) end)
     if ok and started then return end
   end
-  pcall(queue.finish_close, q)
+  pcall(handover.leave, q)
 end
 
 -- Makes q an nginx queue: its clock is the event loop's, its driver the pump above.
