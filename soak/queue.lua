@@ -11,22 +11,29 @@ local core = require "batch.core"
 
 local format, floor, max = string.format, math.floor, math.max
 
-local FAULTS = {
-  { "429 (Retry-After 1)", { status = 429, retry_after = "1" } },
-  { "500", { status = 500 } },
-  { "502", { status = 502 } },
-  { "503", { status = 503 } },
-  { "504", { status = 504 } },
-  { "drop", { action = "drop" } },
-  { "truncate", { action = "truncate" } },
-  { "stall 50 ms", { action = "stall", delay = 0.05 } },
-  { "timeout", { delay = 1.1 } }, -- past the client's timeout of 1 s (shorter ones fail on a busy machine)
-}
+-- The soak's faults (soak/soak.lua), but those that answer 2xx without processing the call (a bad or
+-- empty body): to a write they mean "accepted", and the check of what reached the emulator would miss
+-- them. A timeout is a delay past the queue client's timeout.
+local TIMEOUT = 1 -- the queue client's timeout (shorter ones fail on a busy machine)
+local function queue_faults(faults)
+  local out = {}
+  for _, f in ipairs(faults) do
+    local action = f[2].action
+    if action ~= "bad_json" and action ~= "empty" then
+      local spec = {}
+      for k, v in pairs(f[2]) do spec[k] = v end
+      if f[3] and f[3].timeout then spec.delay = TIMEOUT + 0.1 end
+      out[#out + 1] = { f[1], spec }
+    end
+  end
+  return out
+end
 
 local REASONS = { PARTIAL_ERROR = true, MALFORMED_PARAMETER = true }
 
 return function(ctx)
   local m, fail, random = ctx.m, ctx.fail, ctx.random
+  local FAULTS = queue_faults(ctx.faults)
   local adds = tonumber(os.getenv("SOAK_QUEUE_ADDS") or "") or 100000
   local rate = ctx.fault_rate
   m:reset()
@@ -39,7 +46,7 @@ return function(ctx)
   local injected, calls = {}, 0
   local client = batch.new{
     base_url = m.url, api_key = m.keys.api_key, rest_key = m.keys.rest_key, project_key = m.keys.project_key,
-    timeout = 1, now = now, sleep = sleep,
+    timeout = TIMEOUT, now = now, sleep = sleep,
     on_event = function(ev)
       if ev.type ~= "request" then return end
       calls = calls + 1

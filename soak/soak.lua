@@ -336,7 +336,7 @@ print(("RSS / Lua heap before collection, every %d calls (kB): "):format(SAMPLE)
 
 -- the queue phase (soak/queue.lua), with its own summary and checks
 require("soak.queue"){ m = m, fail = fail, random = random, settle = settle, fault_rate = FAULT_RATE,
-                       rss_limit = RSS_LIMIT_KB }
+                       rss_limit = RSS_LIMIT_KB, faults = FAULTS }
 m:stop()
 
 if grand ~= CALLS then fail(format("%d calls counted of %d", grand, CALLS)) end

@@ -12,11 +12,9 @@ local qs = require "spec.support.queue"
 
 -- A test nginx whose workers each make a queue in init_worker_by_lua, with queue options `opts`.
 local function start(m, opts, workers)
+  local main, env = qs.nginx_env(m, { QUEUE_OPTS = cjson.encode(opts) })
   return nginx.start{
-    workers = workers or 1,
-    main = "env BATCH_BASE_URL; env BATCH_API_KEY; env BATCH_REST_API_KEY; env BATCH_PROJECT_KEY; env QUEUE_OPTS;",
-    env = { BATCH_BASE_URL = m.url, BATCH_API_KEY = m.keys.api_key, BATCH_REST_API_KEY = m.keys.rest_key,
-            BATCH_PROJECT_KEY = m.keys.project_key, QUEUE_OPTS = cjson.encode(opts) },
+    workers = workers or 1, main = main, env = env,
     http = [[
       init_worker_by_lua_block {
         cjson = require "cjson.safe"

@@ -14,12 +14,9 @@ local WORKERS, PER_WORKER = 4, 600
 -- nginx with 4 workers; once /go is called each worker adds PER_WORKER items of `what` ("profile" or
 -- "event"), 100 at a time, 50 ms apart; /stats gives every worker's queue stats.
 local function start(m, opts, what)
+  local main, env = qs.nginx_env(m, { QUEUE_OPTS = cjson.encode(opts), WHAT = what })
   return nginx.start{
-    workers = WORKERS,
-    main = "env BATCH_BASE_URL; env BATCH_API_KEY; env BATCH_REST_API_KEY; env BATCH_PROJECT_KEY; env QUEUE_OPTS;"
-           .. " env WHAT;",
-    env = { BATCH_BASE_URL = m.url, BATCH_API_KEY = m.keys.api_key, BATCH_REST_API_KEY = m.keys.rest_key,
-            BATCH_PROJECT_KEY = m.keys.project_key, QUEUE_OPTS = cjson.encode(opts), WHAT = what },
+    workers = WORKERS, main = main, env = env,
     http = [[
       lua_shared_dict budgets 1m;
       lua_shared_dict results 1m;

@@ -8,6 +8,7 @@
 --   qs.profiles(m), qs.custom_data(m) --> { [custom_id] = record }
 --   qs.bodies(m, "/events/users") --> the decoded bodies of the logged requests to that path, in order
 --   qs.count(map) --> number of keys
+--   local main, env = qs.nginx_env(m, { QUEUE_OPTS = ... })   -- for nginx.start{ main = main, env = env }
 local batch = require "batch"
 local core = require "batch.core"
 local cjson = require "cjson.safe"
@@ -33,6 +34,18 @@ function M.client(m, extra)
               project_key = m.keys.project_key, timeout = 10 }
   for k, v in pairs(extra or {}) do o[k] = v end
   return batch.new(o)
+end
+
+-- The `main` directives and the environment of a test nginx whose workers call batch.new{} (the
+-- emulator's URL and keys from the environment), with more variables `vars`.
+function M.nginx_env(m, vars)
+  local env = { BATCH_BASE_URL = m.url, BATCH_API_KEY = m.keys.api_key, BATCH_REST_API_KEY = m.keys.rest_key,
+                BATCH_PROJECT_KEY = m.keys.project_key }
+  for k, v in pairs(vars or {}) do env[k] = v end
+  local main = {}
+  for k in pairs(env) do main[#main + 1] = "env " .. k .. ";" end
+  table.sort(main)
+  return table.concat(main, " "), env
 end
 
 function M.events(m)

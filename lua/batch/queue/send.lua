@@ -110,17 +110,13 @@ function _M.send(q, b, deadline)
     return out
   end
   out.err = err
-  local now = q.client.now()
-  if err.name == "INVALID_ARGUMENT" or err.status == 400 then
-    if live > 1 then
-      out.split = true -- the halves check their events again
-      return out
-    end
-    out.drops[#out.drops + 1] = stale
-    out.drops[#out.drops + 1] = all_of(owners, err)
+  local bad_request = err.name == "INVALID_ARGUMENT" or err.status == 400
+  if bad_request and live > 1 then
+    out.split = true -- the halves check their events again
     return out
   end
-  local at = engine.retry_at(err, b.attempts, now, true, true)
+  local now = q.client.now()
+  local at = not bad_request and engine.retry_at(err, b.attempts, now, true, true)
   if at then
     if Error.is_rate_limit(err) then
       out.pause = now + engine.pause_after(err)
@@ -129,6 +125,7 @@ function _M.send(q, b, deadline)
     out.resend = at
     return out
   end
+  -- refused for good: the stale events for their reason, the rest for Batch's
   out.drops[#out.drops + 1] = stale
   out.drops[#out.drops + 1] = all_of(owners, err)
   return out
