@@ -8,7 +8,7 @@
 -- Sections: (a) sequential campaigns:get vs a raw libcurl loop (bench/floor.c), LuaSocket+LuaSec and the
 -- curl command; (b) campaigns:get_many with emulator latency; (c) a 1 GB export download vs curl -o;
 -- (d) the CSV row iterator vs a pure-Lua parser and wc -l; (e) require time and memory, bytes per get;
--- (f) inside nginx: the "ngx" transport vs proxy_pass, with wrk.
+-- (f) inside nginx: the "ngx" transport vs proxy_pass, with wrk; (q) the queue (bench/queue.lua).
 -- On a machine with 2+ CPUs the emulator's worker runs on CPU 0 and the clients on CPU 1 (as a remote
 -- server would not share the client's CPU); section (f) runs unpinned.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/bench/[^/]*$")) or "."
@@ -434,7 +434,10 @@ local t_start = core.now()
 local failures = {}
 local dir
 for _, s in ipairs{ { "a", section_a }, { "b", section_b }, { "c", section_c }, { "d", section_d },
-                    { "e", section_e }, { "f", section_f } } do
+                    { "e", section_e }, { "f", section_f },
+                    { "q", function() require("bench.queue"){ m = m, child = child, row = row, target = target,
+                      say = say, quick = QUICK, results = results, wrk = wrk, place = place, all_cpus = ALL_CPUS,
+                      have = have, q = q, median = median } end } } do
   if wanted(s[1]) or (s[1] == "c" and wanted("d")) then
     local ok, err = pcall(s[2])
     if not ok then

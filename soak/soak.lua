@@ -7,7 +7,8 @@
 --   make soak                       # SOAK_CALLS=20000
 --   SOAK_CALLS=2000 lua5.4 soak/soak.lua
 -- Environment: SOAK_CALLS (20000), SOAK_FAULT_RATE (0.10), SOAK_SEED (os.time()), SOAK_RSS_LIMIT_KB (2048),
--- SOAK_WARMUP (a tenth of the calls, at least 500). Exits 1 when a check fails.
+-- SOAK_WARMUP (a tenth of the calls, at least 500), SOAK_QUEUE_ADDS (100000: the queue phase, soak/queue.lua).
+-- Exits 1 when a check fails.
 -- Sleeps are injected: a backoff or a 429's 5 s are recorded and slept for at most 2 ms, so the run stays
 -- short while the policy still asks for the real delays (the summary shows them).
 local batch = require "batch"
@@ -274,7 +275,6 @@ local elapsed = core.now() - t0
 end_rss = max(end_rss, settle())
 if base_rss == 0 then base_rss = end_rss end
 client:close()
-m:stop()
 os.execute("rm -rf " .. dir)
 
 ---------------------------------------------------------------------------------------------------------
@@ -337,6 +337,11 @@ print(format("RSS (high-water of settled samples): %d kB at the end of warm-up (
              .. " growth %+d kB (limit %d kB); peak %d kB", base_rss, WARMUP, end_rss, end_rss - base_rss,
              RSS_LIMIT_KB, max(peak_rss, end_rss)))
 print(("RSS / Lua heap before collection, every %d calls (kB): "):format(SAMPLE) .. table.concat(samples, " "))
+
+-- the queue phase (soak/queue.lua), with its own summary and checks
+require("soak.queue"){ m = m, fail = fail, random = random, settle = settle, fault_rate = FAULT_RATE,
+                       rss_limit = RSS_LIMIT_KB, faults = FAULTS }
+m:stop()
 
 if grand ~= CALLS then fail(format("%d calls counted of %d", grand, CALLS)) end
 if end_rss - base_rss >= RSS_LIMIT_KB then

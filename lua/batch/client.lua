@@ -71,6 +71,9 @@ function Client:api(method, path, opts)
   return require("batch.raw").call(self, method, path, opts)
 end
 
+-- client:queue{...}: many small writes sent in batches, within Batch's rates (lua/batch/queue).
+function Client:queue(opts) return require("batch.queue").new(self, opts) end
+
 -- client:close(): releases the connections. Idempotent; a for_app child leaves the shared ones open.
 function Client:close()
   if self.closed then return end
