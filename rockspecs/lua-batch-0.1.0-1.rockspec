@@ -46,6 +46,18 @@ build = {
     ["batch.log"] = "lua/batch/log.lua",
     ["batch.options"] = "lua/batch/options.lua",
     ["batch.poll"] = "lua/batch/poll.lua",
+    ["batch.queue.batcher"] = "lua/batch/queue/batcher.lua",
+    ["batch.queue.bucket"] = "lua/batch/queue/bucket.lua",
+    ["batch.queue.file"] = "lua/batch/queue/file.lua",
+    ["batch.queue.handover"] = "lua/batch/queue/handover.lua",
+    ["batch.queue.hooks"] = "lua/batch/queue/hooks.lua",
+    ["batch.queue"] = "lua/batch/queue/init.lua",
+    ["batch.queue.kinds"] = "lua/batch/queue/kinds.lua",
+    ["batch.queue.ngx"] = "lua/batch/queue/ngx.lua",
+    ["batch.queue.plain"] = "lua/batch/queue/plain.lua",
+    ["batch.queue.pump"] = "lua/batch/queue/pump.lua",
+    ["batch.queue.send"] = "lua/batch/queue/send.lua",
+    ["batch.queue.spool"] = "lua/batch/queue/spool.lua",
     ["batch.raw"] = "lua/batch/raw.lua",
     ["batch.redact"] = "lua/batch/redact.lua",
     ["batch.resources.audiences"] = "lua/batch/resources/audiences.lua",
@@ -85,6 +97,7 @@ build = {
     ["batch.transport.ngx_socket"] = "lua/batch/transport/ngx_socket.lua",
     ["batch.transport.ngx_worker"] = "lua/batch/transport/ngx_worker.lua",
     ["batch.validate"] = "lua/batch/validate.lua",
+
     ["batch.core"] = {
       sources = {
         "src/agent.c",
@@ -106,6 +119,7 @@ build = {
         "src/signals.c",
         "src/text.c",
         "src/transfer.c",
+
       },
       libraries = { "curl" },
       incdirs = { "$(CURL_INCDIR)" },
@@ -142,12 +156,13 @@ build = {
       ["batch.cli.fields"] = "lua/batch/cli/fields.lua",
       ["batch.cli.guard"] = "lua/batch/cli/guard.lua",
       ["batch.cli.help"] = "lua/batch/cli/help.lua",
-      ["batch.cli.init"] = "lua/batch/cli/init.lua",
+      ["batch.cli"] = "lua/batch/cli/init.lua",
       ["batch.cli.input"] = "lua/batch/cli/input.lua",
       ["batch.cli.output"] = "lua/batch/cli/output.lua",
       ["batch.cli.progress"] = "lua/batch/cli/progress.lua",
       ["batch.cli.results"] = "lua/batch/cli/results.lua",
       ["batch.cli.signals"] = "lua/batch/cli/signals.lua",
+
     },
   },
 }
