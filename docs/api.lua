@@ -252,8 +252,9 @@ function Client:api(method, path, opts) end
 -- * `on_drop` (function(items, err)): items given up on, with what the adds were given (the profile
 --   table; `{ custom_id = ..., event = ... }` for `track`; `{ custom_id = ..., values = ...,
 --   overwrite = ... }` for `set_custom_data`) and an @{Error}: Batch's error for a refused batch,
---   `PARTIAL_ERROR` (with `err.errors`, Batch's entries naming them), `INVALID_ARGUMENT` (an event
---   older than 24 hours by the time its batch went), `QUEUE_CLOSED` (close's deadline passed first).
+--   `PARTIAL_ERROR` (with `err.errors`, Batch's entries naming them, each with `items`: their places in
+--   `items`), `INVALID_ARGUMENT` (an event older than 24 hours by the time its batch went),
+--   `QUEUE_CLOSED` (close's deadline passed first).
 --   Without `on_drop` each drop is reported to the client's `on_event` as `{ type = "drop", route,
 --   count, reason }` (no item data), and logged as a warning inside nginx;
 -- * `spool` (string, a folder): each accepted item is written there before the add returns (the
@@ -1797,7 +1798,8 @@ Event.delay = 0
 -- * `QUEUE_CLOSED`: items a @{Queue:close} gave up on at its deadline, or an add in an exiting nginx
 --   worker;
 -- * `PARTIAL_ERROR`: items Batch refused in a batch it otherwise applied (a @{Queue}'s `on_drop`);
---   `err.errors` holds Batch's entries `{ bulk_index, category, reason, attribute }` for them.
+--   `err.errors` holds copies of Batch's entries `{ bulk_index, category, reason, attribute }` for
+--   them, each with `items`: the places, in the array `on_drop` is given, of the items it names.
 --
 -- **The common errors**, that any call may give: `TIMEOUT`, `NETWORK_ERROR`, `TLS_ERROR`,
 -- `RESPONSE_TOO_LARGE`, `AUTHENTICATION_INVALID`, `API_MISUSE`, `TOO_MANY_REQUESTS`, `SERVER_ERROR`,
@@ -1851,7 +1853,8 @@ Error.curl_code = 0
 Error.export = {}
 --- `WAIT_TIMEOUT` and `CANCELLED` of a wait: the last info `check` gave (redacted).
 Error.info = {}
---- `PARTIAL_ERROR`: Batch's entries for the items it refused; nil for every other name.
+--- `PARTIAL_ERROR`: Batch's entries for the items it refused (copies, each with `items`, the places of
+-- its items in what `on_drop` is given); nil for every other name.
 Error.errors = {}
 
 return batch

@@ -160,6 +160,7 @@ build = {
       ["batch.cli.input"] = "lua/batch/cli/input.lua",
       ["batch.cli.output"] = "lua/batch/cli/output.lua",
       ["batch.cli.progress"] = "lua/batch/cli/progress.lua",
+      ["batch.cli.queued"] = "lua/batch/cli/queued.lua",
       ["batch.cli.results"] = "lua/batch/cli/results.lua",
       ["batch.cli.signals"] = "lua/batch/cli/signals.lua",
 

@@ -225,22 +225,22 @@ describe("batch per-app commands", function()
       refused(r:run("events track --data - --name x", nil, r:file("e.jsonl", "{}\n")), 2, "cannot go with %-%-name")
     end)
 
-    it("track --data: JSON Lines of both forms; one line goes to its user's route, more to the bulk route", function()
+    it("track --data: JSON Lines of both forms, sent through the queue to the bulk route", function()
       local one = r:file("one.jsonl", '{"id": "user-2", "name": "app_open", "label": "home"}\n')
       local out, log = ok(r:run("events track --data @" .. q(one)))
-      assert.equal("/1.0/" .. key .. "/events/users/user-2", log[1].path)
-      assert.same({ { name = "app_open", label = "home" } }, log[1].json)
-      assert.same({ lines = 1, events = 1, batches = 1 }, cjson.decode(out))
+      assert.equal("/1.0/" .. key .. "/events/users", log[1].path)
+      assert.same({ { id = "user-2", events = { { name = "app_open", label = "home" } } } }, log[1].json)
+      assert.same({ lines = 1, events = 1, sent = 1, dropped = 0, batches = 1, partial_errors = 0 }, cjson.decode(out))
       local two = r:file("two.jsonl", '{"id": "user-2", "name": "app_open"}\n\n' ..
                                       '{"id": "user-3", "events": [{"name": "a"}, {"name": "b", "tags": ["t"]}]}\n')
       out, log = ok(r:run("events track --data -", nil, two))
-      assert.equal("/1.0/" .. key .. "/events/users", log[1].path)
+      assert.equal(1, #log)
       assert.same({ { id = "user-2", events = { { name = "app_open" } } },
                     { id = "user-3", events = { { name = "a" }, { name = "b", tags = { "t" } } } } }, log[1].json)
-      assert.same({ lines = 2, events = 3, batches = 1 }, cjson.decode(out))
+      assert.same({ lines = 2, events = 3, sent = 3, dropped = 0, batches = 1, partial_errors = 0 }, cjson.decode(out))
     end)
 
-    it("track --data: calls of at most 1000 events, in the input's order", function()
+    it("track --data: calls of at most 1000 events, filled; each user's events in the input's order", function()
       local text = {}
       for i = 1, 700 do
         text[#text + 1] = cjson.encode{ id = "u" .. (i % 7), events = { { name = "e", attributes = { n = 2 * i - 1 } },
@@ -248,22 +248,27 @@ describe("batch per-app commands", function()
       end
       text[#text + 1] = cjson.encode{ id = "big", events = (function()
         local t = {}
-        for i = 1, 1000 do t[i] = { name = "big" } end
+        for i = 1, 1000 do t[i] = { name = "big", attributes = { n = 1400 + i } } end
         return t
       end)() }
       local out, log = ok(r:run("events track --data @" .. q(r:file("many.jsonl", table.concat(text, "\n")))))
-      assert.same({ lines = 701, events = 2400, batches = 3 }, cjson.decode(out))
-      -- lines 1-500 (1000 events), 501-700 (400: line 701's 1000 would not fit), then 701 alone, on its route
-      assert.same({ "/1.0/" .. key .. "/events/users", "/1.0/" .. key .. "/events/users",
-                    "/1.0/" .. key .. "/events/users/big" }, { log[1].path, log[2].path, log[3].path })
-      assert.same({ 500, 200, 1000 }, { #log[1].json, #log[2].json, #log[3].json })
-      local n = 0
-      for k = 1, 2 do
-        for _, u in ipairs(log[k].json) do
-          for _, e in ipairs(u.events) do n = n + 1 assert.equal(n, e.attributes.n) end
+      assert.same({ lines = 701, events = 2400, sent = 2400, dropped = 0, batches = 3, partial_errors = 0 },
+                  cjson.decode(out))
+      local per_call, last = {}, {}
+      for k, call in ipairs(log) do
+        assert.equal("/1.0/" .. key .. "/events/users", call.path)
+        per_call[k] = 0
+        for _, u in ipairs(call.json) do
+          for _, e in ipairs(u.events) do
+            per_call[k] = per_call[k] + 1
+            -- a user's events come in the order of the input, across calls too
+            assert.is_true(e.attributes.n > (last[u.id] or 0), u.id .. " out of order")
+            last[u.id] = e.attributes.n
+          end
         end
       end
-      assert.equal(1400, n)
+      assert.same({ 1000, 1000, 400 }, per_call)
+      assert.equal(2400, last.big)
     end)
   end)
 

@@ -85,7 +85,7 @@ describe("batch per-project commands", function()
   describe("profiles update", function()
     it("JSON Lines as they are written, 200 profiles a call, in order; a summary", function()
       local out, log = ok(r:run("profiles update --data @" .. q(profiles_file("p.jsonl", 450))))
-      assert.same({ profiles = 450, batches = 3, partial_errors = 0 }, cjson.decode(out))
+      assert.same({ profiles = 450, sent = 450, dropped = 0, batches = 3, partial_errors = 0 }, cjson.decode(out))
       assert.equal(3, #log)
       local n = 0
       for k, e in ipairs(log) do
@@ -112,8 +112,9 @@ describe("batch per-project commands", function()
       assert.equal(1, res.code)
       local s = cjson.decode(res.out)
       assert.same({ 450, 3, 2 }, { s.profiles, s.batches, s.partial_errors })
-      assert.same({ line = 7, custom_id = "user-7", category = "attributes", attribute = "$email_address",
-                    reason = "must be an email address" }, s.errors[1])
+      assert.same({ 448, 2 }, { s.sent, s.dropped })
+      assert.same({ line = 7, custom_id = "user-7", error = "PARTIAL_ERROR", category = "attributes",
+                    attribute = "$email_address", reason = "must be an email address" }, s.errors[1])
       assert.same({ 300, "user-300" }, { s.errors[2].line, s.errors[2].custom_id })
       assert.same({ "batch: line 7: attribute $email_address: must be an email address",
                     "batch: line 300: attribute $email_address: must be an email address",
@@ -123,17 +124,21 @@ describe("batch per-project commands", function()
 
     it("what is refused sends nothing; an empty input sends nothing and exits 0", function()
       refused(r:run("profiles update"), 2, "^batch: %-%-data is required")
-      local bad = r:file("bad.jsonl", '{"identifiers": {"custom_id": "a"}}\n{"identifiers": \n')
-      refused(r:run("profiles update --data @" .. q(bad)), 2, "^batch: INVALID_ARGUMENT: line 2: not JSON")
+      local bad = r:file("bad.jsonl", '{"identifiers": \n{"identifiers": {"custom_id": "a"}}\n')
+      refused(r:run("profiles update --data @" .. q(bad)), 2, "^batch: INVALID_ARGUMENT: line 1: not JSON")
       local arr = r:file("arr.jsonl", '[{"identifiers": {"custom_id": "a"}}]\n')
       refused(r:run("profiles update --data @" .. q(arr)), 2, "^batch: INVALID_ARGUMENT: line 1: not a JSON object")
-      local noid = r:file("noid.jsonl", '{"identifiers": {"custom_id": "a"}}\n{"attributes": {}}\n')
+      local noid = r:file("noid.jsonl", '{"attributes": {}}\n')
       refused(r:run("profiles update --data - ", nil, noid), 2,
-              "^batch: INVALID_ARGUMENT: line 2: profiles:update: profiles%[2%] has no identifiers")
+              "^batch: INVALID_ARGUMENT: line 1: queue:update_profile: the profile has no identifiers")
+      refused(r:run("profiles update --mass --data - ", nil, noid), 2,
+              "^batch: INVALID_ARGUMENT: line 1: profiles:mass_update: profiles%[1%] has no identifiers")
       refused(r:run("profiles update --data @" .. q(dir .. "/missing.jsonl")), 2, "^batch: cannot read %-%-data")
       refused(r:run("profiles update --data @" .. q(dir)), 2, "^batch: cannot read %-%-data .*: Is a directory")
+      refused(r:run("profiles update --data - --mass --timeout 5", nil, noid), 2,
+              "^batch: %-%-timeout goes with the queue, not with %-%-mass")
       local out, log = ok(r:run("profiles update --data -", nil, r:file("empty.jsonl", "\n\n")))
-      assert.same({ profiles = 0, batches = 0, partial_errors = 0 }, cjson.decode(out))
+      assert.same({ profiles = 0, sent = 0, dropped = 0, batches = 0, partial_errors = 0 }, cjson.decode(out))
       assert.same({}, log)
     end)
   end)

@@ -42,6 +42,8 @@ describe("client:queue drops", function()
     assert.equal("PARTIAL_ERROR", err.name)
     assert.same({ 1, 3 }, { err.errors[1].bulk_index, err.errors[2].bulk_index })
     assert.equal("$language", err.errors[1].attribute)
+    -- each entry names its item in on_drop's array: profiles[2] is items[1], profiles[4] items[2]
+    assert.same({ { 1 }, { 2 } }, { err.errors[1].items, err.errors[2].items })
     assert.same({ route = "profiles.update", items = 5, sent = 3, dropped = 2, status = 202, attempts = 1, err = err },
                 reports[1])
     q:close()

@@ -20,7 +20,8 @@ _M.TABLE = [[
   2    usage: unknown command or option, a missing argument or key, a config file refused, a
        value the library refused before sending it (INVALID_ARGUMENT)
   75   temporary failure, try again later: a timeout, the network, 429, 5xx, a wait past its
-       --timeout (WAIT_TIMEOUT); for a write, only when Batch surely did not apply it
+       --timeout (WAIT_TIMEOUT); for a write, only when Batch surely did not apply it, or
+       when the queue's --timeout passed first (QUEUE_CLOSED: the lines named go again)
   130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP); partial
        files are removed first]]
 

@@ -13,7 +13,7 @@ local rules = require "batch.rules"
 local Error = require "batch.error"
 local kinds = require "batch.queue.kinds"
 
-local type, ipairs, tonumber, max, time, sort = type, ipairs, tonumber, math.max, os.time, table.sort
+local type, ipairs, pairs, tonumber, max, time, sort = type, ipairs, pairs, tonumber, math.max, os.time, table.sort
 
 local _M = {}
 
@@ -38,17 +38,22 @@ local function current_events(b)
 end
 
 -- Batch's partial errors (`errors[].bulk_index`, 0-based into the body, batch-api.md §7) as the drop
--- of the items they name, or nil when they name none.
+-- of the items they name, or nil when they name none. Each entry is a copy of Batch's with `items`
+-- added: the places, in the array on_drop is given, of the items it names (a body entry of 1.x events
+-- holds a user's events: several items).
 local function partial(value, owners)
   local list = type(value) == "table" and value.errors
   if type(list) ~= "table" then return nil end
-  local named, idx, entries = {}, {}, {}
+  local named, idx, entries, owned = {}, {}, {}, {}
   for _, e in ipairs(list) do
     local k = type(e) == "table" and tonumber(e.bulk_index)
     local owner = k and owners[k + 1]
     if owner then
-      entries[#entries + 1] = e
-      for _, i in ipairs(type(owner) == "table" and owner or { owner }) do
+      owner = type(owner) == "table" and owner or { owner }
+      local entry = {}
+      for name, v in pairs(e) do entry[name] = v end
+      entries[#entries + 1], owned[#entries + 1] = entry, owner
+      for _, i in ipairs(owner) do
         if not named[i] then
           named[i] = true
           idx[#idx + 1] = i
@@ -58,6 +63,13 @@ local function partial(value, owners)
   end
   if #idx == 0 then return nil end
   sort(idx)
+  local place = {}
+  for p, i in ipairs(idx) do place[i] = p end
+  for n, entry in ipairs(entries) do
+    local items = {}
+    for k, i in ipairs(owned[n]) do items[k] = place[i] end
+    entry.items = items
+  end
   local message = "Batch refused " .. #idx .. " item(s) of the batch: see err.errors"
   return { idx = idx, err = Error.partial(entries, message) }
 end
