@@ -127,6 +127,21 @@ local function target(name, value, op, limit, text)
   return met
 end
 
+-- What the section files of bench/ (bench/<section>_*.lua, each with run(ctx)) get from here.
+local ctx = {
+  ROOT = ROOT, LUA = LUA, QUICK = QUICK, PIN = PIN, ALL_CPUS = ALL_CPUS, FLOOR = FLOOR, ROWS_FLOOR = ROWS_FLOOR,
+  ENV = ENV, m = m, keys = keys, client = client, token = token, campaign_url = campaign_url,
+  results = results, q = q, sh = sh, say = say, have = have, place = place, child = child, timed = timed,
+  median = median, row = row, target = target,
+}
+-- The campaign's JSON as the emulator sends it (what the static upstream answers).
+function ctx.campaign_body()
+  local h = core.new{ ca_file = m.ca_file }
+  local res = assert(h:request{ url = campaign_url, headers = { ["X-Authorization"] = keys.rest_key } })
+  h:close()
+  return res.body
+end
+
 ------------------------------------------------------------------------------------------------------
 -- (a) sequential campaigns:get
 ------------------------------------------------------------------------------------------------------
@@ -177,6 +192,7 @@ local function section_a()
   row{ "a", "  vs curl command per request", "", string.format("%.0f req/s", a.curl_rps),
        string.format("%.1fx faster", a.batch_rps / a.curl_rps), ">= 10x",
        target("a: 10x curl per request", a.batch_rps / a.curl_rps, ">=", 10) }
+  require("bench.a_static").run(ctx)
 end
 
 ------------------------------------------------------------------------------------------------------

@@ -42,26 +42,37 @@ end
 
 local invalid = Error.response
 
--- rows.csv(fetch): fetch() downloads the CSV ({ path, temporary = true|nil } or nil, err); a temporary
--- file is removed when the loop ends.
+-- The names of `columns` the header lacks, as "'a', 'b'", or nil when it has them all.
+local function missing(header, columns)
+  local have, out = {}, {}
+  for _, name in ipairs(header) do have[name] = true end
+  for _, name in ipairs(columns) do
+    if not have[name] then out[#out + 1] = "'" .. name .. "'" end
+  end
+  if #out > 0 then return table.concat(out, ", ") end
+end
+
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+-- rows.csv(fetch [, columns]): fetch() downloads the CSV ({ path, temporary = true|nil } or nil, err); a
+-- temporary file is removed when the loop ends.
 -- The C splitter builds the rows themselves (tables keyed by the header) a chunk at a time; the iterator
 -- hands them out one by one with no coroutine switch and no per-field Lua work (the hot loop of exports:rows).
-function _M.csv(fetch)
+-- With columns (a non-empty array of names), each step gives those fields of a row as values, from one flat
+-- array per chunk (no table per row); a name the header lacks is INVALID_ARGUMENT before any row.
+function _M.csv(fetch, columns)
   local core = require "batch.core"
   local state = { temps = {} }
   local f, parser, batch, i, n, last
-  local started, over = false, false
+  local k = columns and #columns or 1 -- values per row
+  local started, over, checked = false, false, not columns
   local function fail(err)
     state.cleanup()
     over = true
     return false, err
   end
-  local function iter()
-    if i <= n then -- the hot path: the next row of the current chunk
-      local row = batch[i]
-      i = i + 1
-      return row
-    end
+  -- The first row of a fresh chunk, or nil, or false, err.
+  local function refill()
     if over then return nil end
     if not started then
       started = true
@@ -70,10 +81,14 @@ function _M.csv(fetch)
       f = got and open(got.path, "rb")
       if not f then return fail(err or Error.io("cannot read " .. got.path)) end
       state.file = f
-      parser = core.csv_new(";", true)
+      parser = core.csv_new(";", true, columns)
     end
     while true do
       if last then
+        if not checked then -- no header at all: none of the columns is there
+          return fail(Error.invalid_argument("exports:rows: the CSV has no header, so no column "
+                                             .. missing({}, columns)))
+        end
         state.cleanup()
         over = true
         return nil
@@ -82,8 +97,64 @@ function _M.csv(fetch)
       local records, perr
       if chunk then records, perr = parser:feed(chunk) else records, perr = parser:finish() last = true end
       if not records then return fail(invalid("the CSV is malformed: " .. tostring(perr))) end
-      batch, i, n = records, 2, #records
-      if n > 0 then return records[1] end
+      if not checked then
+        local header = parser:header()
+        if header then
+          checked = true
+          local lacks = missing(header, columns)
+          if lacks then
+            return fail(Error.invalid_argument("exports:rows: the CSV has no column " .. lacks))
+          end
+        end
+      end
+      -- columns: perr is the number of rows in records
+      batch, i, n = records, 1 + k, columns and perr * k or #records
+      if n > 0 then return unpack(records, 1, k) end
+    end
+  end
+  -- the hot path: the next row of the current chunk (for columns, specialised for one to three: unpack
+  -- costs a call)
+  local iter
+  if not columns then
+    iter = function()
+      if i <= n then
+        local row = batch[i]
+        i = i + 1
+        return row
+      end
+      return refill()
+    end
+  elseif k == 1 then
+    iter = function()
+      if i <= n then
+        i = i + 1
+        return batch[i - 1]
+      end
+      return refill()
+    end
+  elseif k == 2 then
+    iter = function()
+      if i <= n then
+        i = i + 2
+        return batch[i - 2], batch[i - 1]
+      end
+      return refill()
+    end
+  elseif k == 3 then
+    iter = function()
+      if i <= n then
+        i = i + 3
+        return batch[i - 3], batch[i - 2], batch[i - 1]
+      end
+      return refill()
+    end
+  else
+    iter = function()
+      if i <= n then
+        i = i + k
+        return unpack(batch, i - k, i - 1)
+      end
+      return refill()
     end
   end
   i, n = 1, 0
