@@ -169,7 +169,7 @@ describe("rows by column", function()
       assert.has_error(function() client.exports:rows("abc", { columns = "install_id" }) end,
                        "exports:rows: columns must be a table, got string")
       assert.has_error(function() client.exports:rows("abc", { columns = {} }) end,
-                       "exports:rows: columns must be a non-empty array of names")
+                       "exports:rows: columns must be an array of 1 to 1000 names")
       assert.has_error(function() client.exports:rows("abc", { columns = { "a", false } }) end,
                        "exports:rows: columns[2] must be a string, got boolean")
       assert.same({}, m:log())

@@ -54,6 +54,60 @@ end
 
 local unpack = table.unpack or unpack -- luacheck: ignore 143
 
+-- The iterator of the flat arrays refill() gives (`records, n`: n values, k per step; nil at the end;
+-- false, err once), LuaJIT's way: Lua closures, which its compiler traces, specialised for one to three
+-- values per step (unpack costs a call).
+local function lua_steps(refill, k)
+  local batch, i, n = nil, 1, 0
+  local function next_batch()
+    local r, m = refill()
+    if not r then return r, m end -- nil (the end) or false, err
+    batch, i, n = r, 1, m
+    return true
+  end
+  if k == 1 then
+    return function()
+      if i > n then
+        local ok, err = next_batch()
+        if not ok then return ok, err end
+      end
+      i = i + 1
+      return batch[i - 1]
+    end
+  elseif k == 2 then
+    return function()
+      if i > n then
+        local ok, err = next_batch()
+        if not ok then return ok, err end
+      end
+      i = i + 2
+      return batch[i - 2], batch[i - 1]
+    end
+  elseif k == 3 then
+    return function()
+      if i > n then
+        local ok, err = next_batch()
+        if not ok then return ok, err end
+      end
+      i = i + 3
+      return batch[i - 3], batch[i - 2], batch[i - 1]
+    end
+  end
+  return function()
+    if i > n then
+      local ok, err = next_batch()
+      if not ok then return ok, err end
+    end
+    i = i + k
+    return unpack(batch, i - k, i - 1)
+  end
+end
+
+-- PUC Lua's way: core.csv_steps, a C function (a call of which costs about half a Lua closure's there).
+local steps = rawget(_G, "jit") and lua_steps or function(refill, k)
+  return require("batch.core").csv_steps(refill, k)
+end
+
 -- rows.csv(fetch [, columns]): fetch() downloads the CSV ({ path, temporary = true|nil } or nil, err); a
 -- temporary file is removed when the loop ends.
 -- The C splitter builds the rows themselves (tables keyed by the header) a chunk at a time; the iterator
@@ -63,15 +117,15 @@ local unpack = table.unpack or unpack -- luacheck: ignore 143
 function _M.csv(fetch, columns)
   local core = require "batch.core"
   local state = { temps = {} }
-  local f, parser, batch, i, n, last
-  local k = columns and #columns or 1 -- values per row
+  local f, parser, last
+  local k = columns and #columns or 1 -- values per step
   local started, over, checked = false, false, not columns
   local function fail(err)
     state.cleanup()
     over = true
     return false, err
   end
-  -- The first row of a fresh chunk, or nil, or false, err.
+  -- The next chunk's records and their number of values, or nil at the end, or false, err.
   local function refill()
     if over then return nil end
     if not started then
@@ -107,58 +161,11 @@ function _M.csv(fetch, columns)
           end
         end
       end
-      -- columns: perr is the number of rows in records
-      batch, i, n = records, 1 + k, columns and perr * k or #records
-      if n > 0 then return unpack(records, 1, k) end
+      local n = columns and perr * k or #records -- columns: perr is the number of rows in records
+      if n > 0 then return records, n end
     end
   end
-  -- the hot path: the next row of the current chunk (for columns, specialised for one to three: unpack
-  -- costs a call)
-  local iter
-  if not columns then
-    iter = function()
-      if i <= n then
-        local row = batch[i]
-        i = i + 1
-        return row
-      end
-      return refill()
-    end
-  elseif k == 1 then
-    iter = function()
-      if i <= n then
-        i = i + 1
-        return batch[i - 1]
-      end
-      return refill()
-    end
-  elseif k == 2 then
-    iter = function()
-      if i <= n then
-        i = i + 2
-        return batch[i - 2], batch[i - 1]
-      end
-      return refill()
-    end
-  elseif k == 3 then
-    iter = function()
-      if i <= n then
-        i = i + 3
-        return batch[i - 3], batch[i - 2], batch[i - 1]
-      end
-      return refill()
-    end
-  else
-    iter = function()
-      if i <= n then
-        i = i + k
-        return unpack(batch, i - k, i - 1)
-      end
-      return refill()
-    end
-  end
-  i, n = 1, 0
-  return iter, nil, nil, closer(state)
+  return steps(refill, k), nil, nil, closer(state)
 end
 
 -- Yields every JSON record of the file at path: NDJSON (one record per line), or one JSON array.
