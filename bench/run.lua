@@ -312,15 +312,12 @@ local function section_d()
   end
   local limit = QUICK and 5e7 or 2e8
   local p = child("rows_pure.lua", { q(csv_path), string.format("%d", limit) })
-  local floor_out = assert(sh(q(ROWS_FLOOR) .. " " .. q(csv_path) .. " " .. string.format("%d", limit)))
-  local fl = cjson.decode(floor_out:match("{.*}") or error("bench: rows_floor failed: " .. floor_out, 0))
   local wc_s = timed("wc -l < " .. q(csv_path))
   local d = {
     rows = best.rows, bytes = best.bytes, seconds = best.seconds, hwm_kb = best.hwm_kb,
     batch_rows_per_s = best.rows / best.seconds, batch_mbps = best.bytes / best.seconds / 1e6,
     pure_rows_per_s = p.rows / p.seconds, pure_mbps = p.bytes / p.seconds / 1e6, pure_bytes = p.bytes,
     wc_mbps = best.bytes / wc_s / 1e6,
-    floor_rows_per_s = fl.rows / fl.seconds, floor_mbps = fl.bytes / fl.seconds / 1e6,
   }
   results.d = d
   row{ "d", string.format("rows over the %.0f MB CSV (%d rows)", d.bytes / 1e6, d.rows),
@@ -330,12 +327,7 @@ local function section_d()
   row{ "d", "  throughput", string.format("%.0f MB/s", d.batch_mbps), string.format("wc -l %.0f MB/s", d.wc_mbps),
        string.format("%.2fx wc -l", d.batch_mbps / d.wc_mbps), ">= 200 MB/s",
        target("d: 200 MB/s", d.batch_mbps, ">=", 200) }
-  -- What any iterator handing out a new table per row must spend, parsing and I/O aside: both targets
-  -- lie above it (5x pure Lua would need more than this rate).
-  row{ "d", "  Lua 5.4 making the same rows (floor)", string.format("%.0f MB/s", d.batch_mbps),
-       string.format("floor %.0f MB/s, %.2fM rows/s", d.floor_mbps, d.floor_rows_per_s / 1e6),
-       string.format("%.2fx floor", d.batch_mbps / d.floor_mbps), string.format("5x pure = %.0f MB/s", 5 * d.pure_mbps),
-       nil }
+  require("bench.d_columns").run(ctx, csv_path, csv_path:match("^(.*)/[^/]*$"))
 end
 
 ------------------------------------------------------------------------------------------------------
