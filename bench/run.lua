@@ -129,7 +129,8 @@ end
 
 -- What the section files of bench/ (bench/<section>_*.lua, each with run(ctx)) get from here.
 local ctx = {
-  ROOT = ROOT, LUA = LUA, QUICK = QUICK, PIN = PIN, ALL_CPUS = ALL_CPUS, FLOOR = FLOOR, ROWS_FLOOR = ROWS_FLOOR,
+  ROOT = ROOT, LUA = LUA, QUICK = QUICK, PIN = PIN, ncpu = ncpu, ALL_CPUS = ALL_CPUS, FLOOR = FLOOR,
+  ROWS_FLOOR = ROWS_FLOOR,
   ENV = ENV, m = m, keys = keys, client = client, token = token, campaign_url = campaign_url,
   results = results, q = q, sh = sh, say = say, have = have, place = place, child = child, timed = timed,
   median = median, row = row, target = target,
@@ -204,7 +205,7 @@ local function section_b()
   local tokens = {}
   for c in client.campaigns:each{} do tokens[#tokens + 1] = c.campaign_token end
   while #tokens < n do
-    local made = assert(client.campaigns:create{ name = "bench " .. #tokens, messages = {
+    local made = assert(client.campaigns:create{ name = "bench " .. #tokens, live = true, messages = {
       { language = "en", title = "Bench", body = "Campaign for the get_many benchmark" } } })
     tokens[#tokens + 1] = made.campaign_token
   end
@@ -228,6 +229,7 @@ local function section_b()
          string.format("ideal %.2f s", ideal), string.format("%.2fx ideal", wall / ideal),
          c == 32 and "<= 1.3x" or "", met }
   end
+  require("bench.b_scale").run(ctx)
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -299,6 +301,7 @@ local function section_c()
   row{ "c", "  peak RSS of the process (VmHWM)", string.format("%.1f MB", hwm / 1024),
        curl_kb and string.format("curl %.1f MB", curl_kb / 1024) or "", "", "< 20 MB",
        target("c: peak RSS under 20 MB", hwm / 1024, "<", 20) }
+  require("bench.c_scale").run(ctx)
   return dir
 end
 
