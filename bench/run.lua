@@ -5,12 +5,15 @@
 --   BENCH_QUICK=1 make bench    # smaller sizes, for a quick look (targets are still judged)
 --   BENCH_ONLY=a,e make bench   # only some sections
 --
--- Sections: (a) sequential campaigns:get vs a raw libcurl loop (bench/floor.c), LuaSocket+LuaSec and the
--- curl command; (b) campaigns:get_many with emulator latency; (c) a 1 GB export download vs curl -o;
--- (d) the CSV row iterator vs a pure-Lua parser and wc -l; (e) require time and memory, bytes per get;
--- (f) inside nginx: the "ngx" transport vs proxy_pass, with wrk.
+-- Sections: (a) sequential campaigns:get vs a raw libcurl loop (bench/floor.c), against the emulator and
+-- a static nginx upstream, LuaSocket+LuaSec and the curl command; (b) campaigns:get_many with emulator
+-- latency, up to 10 000 tokens at 256; (c) export downloads vs curl -o, up to 4 GB, a 2.x export of 50
+-- parts; (d) the CSV row iterator vs a pure-Lua parser, wc -l and Lua's own floor, rows by column;
+-- (e) require time and memory, bytes per get; (f) inside nginx: the "ngx" transport vs lua-resty-http
+-- (RESTY_HTTP) and proxy_pass, with wrk. Parts of sections live in bench/<section>_*.lua (run(ctx));
+-- docs/performance.md says how each number is measured.
 -- On a machine with 2+ CPUs the emulator's worker runs on CPU 0 and the clients on CPU 1 (as a remote
--- server would not share the client's CPU); section (f) runs unpinned.
+-- server would not share the client's CPU); (b)'s scale runs and section (f) run unpinned.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/bench/[^/]*$")) or "."
 package.path = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. ROOT .. "/?.lua;" .. package.path
 package.cpath = ROOT .. "/build/5.4/?.so;" .. package.cpath
