@@ -9,7 +9,7 @@ local bytes = f:seek("end")
 f:close()
 local n = 0
 local t0 = core.now()
-for row, err in rows.csv(function() return true end, path) do
+for row, err in rows.csv(function() return { path = path } end) do
   if not row then error(tostring(err)) end
   n = n + 1
 end

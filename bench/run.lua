@@ -5,12 +5,15 @@
 --   BENCH_QUICK=1 make bench    # smaller sizes, for a quick look (targets are still judged)
 --   BENCH_ONLY=a,e make bench   # only some sections
 --
--- Sections: (a) sequential campaigns:get vs a raw libcurl loop (bench/floor.c), LuaSocket+LuaSec and the
--- curl command; (b) campaigns:get_many with emulator latency; (c) a 1 GB export download vs curl -o;
--- (d) the CSV row iterator vs a pure-Lua parser and wc -l; (e) require time and memory, bytes per get;
--- (f) inside nginx: the "ngx" transport vs proxy_pass, with wrk; (q) the queue (bench/queue.lua).
+-- Sections: (a) sequential campaigns:get vs a raw libcurl loop (bench/floor.c), against the emulator and
+-- a static nginx upstream, LuaSocket+LuaSec and the curl command; (b) campaigns:get_many with emulator
+-- latency, up to 10 000 tokens at 256; (c) export downloads vs curl -o, up to 4 GB, a 2.x export of 50
+-- parts; (d) the CSV row iterator vs a pure-Lua parser, wc -l and Lua's own floor, rows by column;
+-- (e) require time and memory, bytes per get; (f) inside nginx: the "ngx" transport vs lua-resty-http
+-- (RESTY_HTTP) and proxy_pass, with wrk; (q) the queue (bench/queue.lua). Parts of sections live in
+-- bench/<section>_*.lua (run(ctx)); docs/performance.md says how each number is measured.
 -- On a machine with 2+ CPUs the emulator's worker runs on CPU 0 and the clients on CPU 1 (as a remote
--- server would not share the client's CPU); section (f) runs unpinned.
+-- server would not share the client's CPU); (b)'s scale runs and section (f) run unpinned.
 local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/bench/[^/]*$")) or "."
 package.path = ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;" .. ROOT .. "/?.lua;" .. package.path
 package.cpath = ROOT .. "/build/5.4/?.so;" .. package.cpath
@@ -127,6 +130,22 @@ local function target(name, value, op, limit, text)
   return met
 end
 
+-- What the section files of bench/ (bench/<section>_*.lua, each with run(ctx)) get from here.
+local ctx = {
+  ROOT = ROOT, LUA = LUA, QUICK = QUICK, PIN = PIN, ncpu = ncpu, ALL_CPUS = ALL_CPUS, FLOOR = FLOOR,
+  ROWS_FLOOR = ROWS_FLOOR,
+  ENV = ENV, m = m, keys = keys, client = client, token = token, campaign_url = campaign_url,
+  results = results, q = q, sh = sh, say = say, have = have, place = place, child = child, timed = timed,
+  median = median, row = row, target = target,
+}
+-- The campaign's JSON as the emulator sends it (what the static upstream answers).
+function ctx.campaign_body()
+  local h = core.new{ ca_file = m.ca_file }
+  local res = assert(h:request{ url = campaign_url, headers = { ["X-Authorization"] = keys.rest_key } })
+  h:close()
+  return res.body
+end
+
 ------------------------------------------------------------------------------------------------------
 -- (a) sequential campaigns:get
 ------------------------------------------------------------------------------------------------------
@@ -177,6 +196,7 @@ local function section_a()
   row{ "a", "  vs curl command per request", "", string.format("%.0f req/s", a.curl_rps),
        string.format("%.1fx faster", a.batch_rps / a.curl_rps), ">= 10x",
        target("a: 10x curl per request", a.batch_rps / a.curl_rps, ">=", 10) }
+  require("bench.a_static").run(ctx)
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -188,7 +208,7 @@ local function section_b()
   local tokens = {}
   for c in client.campaigns:each{} do tokens[#tokens + 1] = c.campaign_token end
   while #tokens < n do
-    local made = assert(client.campaigns:create{ name = "bench " .. #tokens, messages = {
+    local made = assert(client.campaigns:create{ name = "bench " .. #tokens, live = true, messages = {
       { language = "en", title = "Bench", body = "Campaign for the get_many benchmark" } } })
     tokens[#tokens + 1] = made.campaign_token
   end
@@ -212,6 +232,7 @@ local function section_b()
          string.format("ideal %.2f s", ideal), string.format("%.2fx ideal", wall / ideal),
          c == 32 and "<= 1.3x" or "", met }
   end
+  require("bench.b_scale").run(ctx)
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -283,6 +304,7 @@ local function section_c()
   row{ "c", "  peak RSS of the process (VmHWM)", string.format("%.1f MB", hwm / 1024),
        curl_kb and string.format("curl %.1f MB", curl_kb / 1024) or "", "", "< 20 MB",
        target("c: peak RSS under 20 MB", hwm / 1024, "<", 20) }
+  require("bench.c_scale").run(ctx)
   return dir
 end
 
@@ -296,15 +318,12 @@ local function section_d()
   end
   local limit = QUICK and 5e7 or 2e8
   local p = child("rows_pure.lua", { q(csv_path), string.format("%d", limit) })
-  local floor_out = assert(sh(q(ROWS_FLOOR) .. " " .. q(csv_path) .. " " .. string.format("%d", limit)))
-  local fl = cjson.decode(floor_out:match("{.*}") or error("bench: rows_floor failed: " .. floor_out, 0))
   local wc_s = timed("wc -l < " .. q(csv_path))
   local d = {
     rows = best.rows, bytes = best.bytes, seconds = best.seconds, hwm_kb = best.hwm_kb,
     batch_rows_per_s = best.rows / best.seconds, batch_mbps = best.bytes / best.seconds / 1e6,
     pure_rows_per_s = p.rows / p.seconds, pure_mbps = p.bytes / p.seconds / 1e6, pure_bytes = p.bytes,
     wc_mbps = best.bytes / wc_s / 1e6,
-    floor_rows_per_s = fl.rows / fl.seconds, floor_mbps = fl.bytes / fl.seconds / 1e6,
   }
   results.d = d
   row{ "d", string.format("rows over the %.0f MB CSV (%d rows)", d.bytes / 1e6, d.rows),
@@ -314,12 +333,7 @@ local function section_d()
   row{ "d", "  throughput", string.format("%.0f MB/s", d.batch_mbps), string.format("wc -l %.0f MB/s", d.wc_mbps),
        string.format("%.2fx wc -l", d.batch_mbps / d.wc_mbps), ">= 200 MB/s",
        target("d: 200 MB/s", d.batch_mbps, ">=", 200) }
-  -- What any iterator handing out a new table per row must spend, parsing and I/O aside: both targets
-  -- lie above it (5x pure Lua would need more than this rate).
-  row{ "d", "  Lua 5.4 making the same rows (floor)", string.format("%.0f MB/s", d.batch_mbps),
-       string.format("floor %.0f MB/s, %.2fM rows/s", d.floor_mbps, d.floor_rows_per_s / 1e6),
-       string.format("%.2fx floor", d.batch_mbps / d.floor_mbps), string.format("5x pure = %.0f MB/s", 5 * d.pure_mbps),
-       nil }
+  require("bench.d_columns").run(ctx, csv_path, csv_path:match("^(.*)/[^/]*$"))
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -342,89 +356,8 @@ end
 ------------------------------------------------------------------------------------------------------
 -- (f) inside nginx
 ------------------------------------------------------------------------------------------------------
-local function wrk(url, conns, seconds)
-  local threads = conns > 1 and 2 or 1
-  local out = assert(sh("taskset -c " .. ALL_CPUS .. " wrk -t" .. threads .. " -c" .. conns .. " -d" .. seconds .. "s "
-                        .. q(url) .. " 2>&1"))
-  local rps = tonumber(out:match("Requests/sec:%s*([%d.]+)"))
-  local non2xx = tonumber(out:match("Non%-2xx or 3xx responses:%s*(%d+)")) or 0
-  if not rps then error("bench: wrk failed: " .. out, 0) end
-  return rps, non2xx
-end
-
 local function section_f()
-  if not have("wrk") then error("bench (f) needs wrk (apt-get install wrk)", 0) end
-  say("bench (f): nginx (1 worker): the ngx transport vs proxy_pass, wrk at 1 and 32 connections")
-  place(ALL_CPUS, ALL_CPUS)
-  local nginx = require "spec.support.nginx"
-  local tls_port = m.tls_url:match(":(%d+)$")
-  local n = nginx.start{
-    workers = 1, threads = 32,
-    http = table.concat({
-      "upstream batch_mock { server 127.0.0.1:" .. tls_port .. "; keepalive 64; }",
-      -- as an OpenResty deployment trusts Batch's CA: nginx's directive, as proxy_pass below does
-      "lua_ssl_trusted_certificate " .. m.ca_file .. ";",
-      "init_by_lua_block {",
-      "  cjson = require 'cjson.safe'",
-      "  batch_client = require('batch').new{ base_url = 'https://localhost:" .. tls_port .. "'"
-        .. ", api_key = " .. string.format("%q", keys.api_key)
-        .. ", rest_key = " .. string.format("%q", keys.rest_key) .. ", transport = 'ngx' }",
-      "}",
-    }, "\n"),
-    conf_body = table.concat({
-      "location = /batch {",
-      "  default_type application/json;",
-      "  content_by_lua_block {",
-      "    local c, err = batch_client.campaigns:get(" .. string.format("%q", token) .. ")",
-      "    if not c then ngx.status = 502 ngx.say(tostring(err)) return end",
-      "    ngx.say(cjson.encode(c))",
-      "  }",
-      "}",
-      "location = /proxy {",
-      "  proxy_pass https://batch_mock/1.1/" .. keys.api_key .. "/campaigns/" .. token .. ";",
-      "  proxy_http_version 1.1;",
-      '  proxy_set_header Connection "";',
-      "  proxy_set_header X-Authorization " .. keys.rest_key .. ";",
-      "  proxy_ssl_trusted_certificate " .. m.ca_file .. ";",
-      "  proxy_ssl_verify on;",
-      "  proxy_ssl_name localhost;",
-      "  proxy_ssl_session_reuse on;",
-      "}",
-    }, "\n"),
-  }
-  local ok, err = pcall(function()
-    local status, body = n:get("/batch")
-    if status ~= 200 then error("bench (f): GET /batch gave " .. tostring(status) .. ": " .. tostring(body), 0) end
-    status, body = n:get("/proxy")
-    if status ~= 200 then error("bench (f): GET /proxy gave " .. tostring(status) .. ": " .. tostring(body), 0) end
-    local secs = QUICK and 2 or 4
-    local f = { seconds = secs }
-    for _, loc in ipairs{ "batch", "proxy" } do wrk(n.url .. "/" .. loc, 32, 1) end -- warm both
-    for _, conns in ipairs{ 1, 32 } do
-      local best = {}
-      for _ = 1, QUICK and 1 or 2 do
-        for _, loc in ipairs{ "batch", "proxy" } do
-          local rps, bad = wrk(n.url .. "/" .. loc, conns, secs)
-          if bad > 0 then error("bench (f): " .. bad .. " answers of /" .. loc .. " were not 2xx", 0) end
-          best[loc] = math.max(best[loc] or 0, rps)
-        end
-      end
-      f["batch_c" .. conns], f["proxy_c" .. conns] = best.batch, best.proxy
-    end
-    return f
-  end)
-  n:stop()
-  place("0", "1")
-  if not ok then error(err, 0) end
-  local f = err
-  results.f = f
-  row{ "f", "nginx location, ngx transport, 1 conn", string.format("%.0f req/s", f.batch_c1),
-       string.format("proxy_pass %.0f req/s", f.proxy_c1), string.format("%.2fx proxy_pass", f.batch_c1 / f.proxy_c1),
-       "", nil }
-  row{ "f", "nginx location, ngx transport, 32 conns", string.format("%.0f req/s", f.batch_c32),
-       string.format("proxy_pass %.0f req/s", f.proxy_c32),
-       string.format("%.2fx proxy_pass", f.batch_c32 / f.proxy_c32), ">= 0.55x",
-       target("f: 0.55x proxy_pass at 32 connections", f.batch_c32 / f.proxy_c32, ">=", 0.55) }
+  require("bench.f_nginx").run(ctx)
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -436,7 +369,8 @@ local dir
 for _, s in ipairs{ { "a", section_a }, { "b", section_b }, { "c", section_c }, { "d", section_d },
                     { "e", section_e }, { "f", section_f },
                     { "q", function() require("bench.queue"){ m = m, child = child, row = row, target = target,
-                      say = say, quick = QUICK, results = results, wrk = wrk, place = place, all_cpus = ALL_CPUS,
+                      say = say, quick = QUICK, results = results, place = place,
+                      wrk = function(...) return require("bench.f_nginx").wrk(ctx, ...) end, all_cpus = ALL_CPUS,
                       have = have, q = q, median = median } end } } do
   if wanted(s[1]) or (s[1] == "c" and wanted("d")) then
     local ok, err = pcall(s[2])

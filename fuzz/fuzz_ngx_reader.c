@@ -3,7 +3,7 @@
  * Reader, lua/batch/transport/ngx_socket.lua), in an embedded LuaJIT (the Lua of nginx). A stand-in socket hands the
  * answer out in cuts of random sizes (receiveany), then "closed" or "timeout". The reader must never
  * raise: it gives status, headers, body, keep (a body within the limit), or nil and error fields
- * { name, message }.
+ * { kind, message } (a transport failure's).
  *
  * The input: byte 1 picks the method (bit 0: HEAD), the body limit (bits 1-2) and how the socket ends
  * (bit 7: "timeout", else "closed"); bytes 2-3 seed the cut sizes; the rest is what the server sends.
@@ -71,7 +71,7 @@ static const char *DRIVER =
     "  local status, headers, body, keep = read_response(r, req, limit)\n"
     "  if status == nil then\n"
     "    assert(type(headers) == 'table', 'no error fields')\n"
-    "    assert(type(headers.name) == 'string' and type(headers.message) == 'string', 'error without name or message')\n"
+    "    assert(type(headers.kind) == 'string' and type(headers.message) == 'string', 'error without kind or message')\n"
     "  else\n"
     "    assert(type(status) == 'number' and status >= 200 and status <= 999, 'status ' .. tostring(status))\n"
     "    assert(type(headers) == 'table' and type(body) == 'string' and type(keep) == 'boolean', 'a malformed response')\n"
@@ -87,8 +87,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     L = luaL_newstate();
     atexit(close_state);
     luaL_openlibs(L);
-    /* run.sh runs the fuzzer from the repository's root */
-    if (luaL_dostring(L, "package.path = './lua/?.lua;./lua/?/init.lua;' .. package.path")
+    /* run.sh runs the fuzzer from the repository's root, with the LuaJIT build of the C core made (the
+     * reader reads heads with core.http_head) */
+    if (luaL_dostring(L, "package.path = './lua/?.lua;./lua/?/init.lua;' .. package.path "
+                         "package.cpath = './build/luajit/?.so;' .. package.cpath")
         || luaL_loadstring(L, DRIVER)) {
         fprintf(stderr, "fuzz_ngx_reader: %s\n", lua_tostring(L, -1));
         abort();

@@ -50,6 +50,9 @@ corpus_of() {
 }
 
 mkdir -p "$OUT/artifacts"
+case " $TARGETS " in
+  *" ngx-reader-luajit "*) make -s luajit || exit 1 ;; # the reader needs batch.core (core.http_head)
+esac
 status=0
 summary=""
 for t in $TARGETS; do

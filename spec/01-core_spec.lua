@@ -69,8 +69,9 @@ describe("batch.core", function()
       local names = {}
       for k in pairs(core) do names[#names + 1] = k end
       table.sort(names)
-      assert.same({ "commit", "csv_new", "curl_version", "is_token", "json_decode", "new", "now", "random_hex",
-                    "redact", "resolve", "signal", "sleep", "time", "trap", "user_agent", "version" }, names)
+      assert.same({ "commit", "csv_new", "csv_steps", "curl_version", "http_head", "is_token", "json_decode", "new",
+                    "now", "random_hex", "redact", "resolve", "signal", "sleep", "time", "trap", "user_agent",
+                    "version" }, names)
       local h = core.new{}
       local methods = {}
       for k in pairs(getmetatable(h).__index) do methods[#methods + 1] = k end

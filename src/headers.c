@@ -93,3 +93,37 @@ void headers_each(char *block, size_t len, headers_field_fn fn, void *ud)
     }
     emit(&f, fn, ud);
 }
+
+/* Walks the header block the nginx socket engine's way; see headers.h. */
+size_t headers_each_line(const char *block, size_t len, size_t max, headers_field_fn fn, void *ud)
+{
+    size_t s = 0, count = 0;
+    while (s + 1 < len) {
+        size_t n0, n1, v0, v1, e;
+        if (block[s] != '\r' || block[s + 1] != '\n') {
+            s++;
+            continue;
+        }
+        n0 = n1 = s + 2;
+        while (n1 < len && block[n1] != ':' && block[n1] != '\r' && block[n1] != '\n')
+            n1++;
+        if (n1 == n0 || n1 >= len || block[n1] != ':') {
+            s++;
+            continue;
+        }
+        v0 = n1 + 1;
+        while (v0 < len && (block[v0] == ' ' || block[v0] == '\t'))
+            v0++;
+        v1 = v0;
+        while (v1 < len && block[v1] != '\r' && block[v1] != '\n')
+            v1++;
+        e = v1;
+        while (e > v0 && (block[e - 1] == ' ' || block[e - 1] == '\t'))
+            e--;
+        if (++count > max)
+            return count;
+        fn(ud, block + n0, n1 - n0, block + v0, e - v0);
+        s = v1;
+    }
+    return count;
+}

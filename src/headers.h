@@ -18,4 +18,10 @@ int headers_is_status_line(const char *line, size_t len);
  * skipped. */
 void headers_each(char *block, size_t len, headers_field_fn fn, void *ud);
 
+/* The fields of a header block as the nginx socket engine reads it (lua/batch/transport/ngx_socket.lua):
+ * each CRLF followed by a name (one or more bytes other than ':', CR and LF), ':', blanks, and a value up
+ * to the next CR or LF, which loses its trailing blanks; names are given as they are. Calls fn for each,
+ * in order, and returns their number, stopping at the (max + 1)th field without calling fn for it. */
+size_t headers_each_line(const char *block, size_t len, size_t max, headers_field_fn fn, void *ud);
+
 #endif

@@ -1,7 +1,12 @@
-/* core.redact and core.is_token; see text.h. */
+/* core.redact, core.is_token and core.http_head; see text.h. */
 #include "text.h"
 
+#include <string.h>
+
+#include "headers.h"
 #include "redact.h"
+
+#define HTTP_HEAD_MAX_FIELDS 1000 /* as the C core's transfers allow (transfer.h) */
 
 /* core.redact(s, secret1, secret2, ...) -> s with every occurrence of each non-empty secret replaced
  * by "***"; nil and empty secrets are skipped. */
@@ -51,13 +56,67 @@ static int l_is_token(lua_State *L)
     return 1;
 }
 
+/* headers_each_line callback. Stack: ... headers (top). Sets headers[lower(name)], joining a repeated
+ * name's values with ", ". */
+static void add_line_field(void *ud, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    lua_State *L = ud;
+    luaL_Buffer b;
+    size_t i;
+    luaL_buffinit(L, &b);
+    for (i = 0; i < name_len; i++) {
+        char c = name[i];
+        luaL_addchar(&b, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+    }
+    luaL_pushresult(&b);  /* headers name */
+    lua_pushvalue(L, -1); /* headers name name */
+    lua_rawget(L, -3);    /* headers name old */
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, value, value_len);
+    } else {
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, value, value_len);
+        lua_concat(L, 3);
+    }
+    lua_rawset(L, -3); /* headers */
+}
+
+/* core.http_head(head) -> status, headers | nil | false: a response's header block (its status line and
+ * fields, without the blank line) read as the nginx socket engine reads it. status is the three digits
+ * after "HTTP/1.0 " or "HTTP/1.1 "; headers has lower-case names, a repeated name's values joined with
+ * ", ". nil when the status line is not one or the block holds a NUL byte; false past 1000 fields. One C
+ * call instead of a pattern loop: on nginx's LuaJIT, those patterns are interpreted, not compiled. */
+static int l_http_head(lua_State *L)
+{
+    size_t len;
+    const char *head = luaL_checklstring(L, 1, &len);
+    int status;
+    if (len < 12 || memcmp(head, "HTTP/1.", 7) != 0 || (head[7] != '0' && head[7] != '1') || head[8] != ' '
+        || head[9] < '0' || head[9] > '9' || head[10] < '0' || head[10] > '9' || head[11] < '0' || head[11] > '9'
+        || memchr(head, '\0', len) != NULL) {
+        lua_pushnil(L);
+        return 1;
+    }
+    status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
+    lua_settop(L, 1);
+    lua_pushinteger(L, status); /* 2 */
+    lua_createtable(L, 0, 8);   /* 3 */
+    if (headers_each_line(head, len, HTTP_HEAD_MAX_FIELDS, add_line_field, L) > HTTP_HEAD_MAX_FIELDS) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    return 2;
+}
+
 static const luaL_Reg functions[] = {
     {"redact", l_redact},
     {"is_token", l_is_token},
+    {"http_head", l_http_head},
     {NULL, NULL},
 };
 
-/* Sets core.redact and core.is_token in the module table on the top of the stack. */
+/* Sets core.redact, core.is_token and core.http_head in the module table on the top of the stack. */
 void text_open(lua_State *L)
 {
     compat_luaL_setfuncs(L, functions, 0);

@@ -210,12 +210,13 @@ int transfer_use_headers(struct transfer *t)
     return 1;
 }
 
-/* Sets the per-request options. Every option another request may have changed is set again, so nothing
- * leaks from one request to the next. */
+/* Sets the per-request options. Every option another request may have changed is set again unless it
+ * already holds this request's value (t->set), so nothing leaks from one request to the next. */
 CURLcode transfer_prepare(struct transfer *t, const struct transfer_options *o)
 {
     CURL *e = t->easy;
     CURLcode rc = CURLE_OK;
+    int plain_get;
 
     t->done = 0;
     t->result = CURLE_OK;
@@ -234,37 +235,52 @@ CURLcode transfer_prepare(struct transfer *t, const struct transfer_options *o)
     t->errbuf[0] = '\0';
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+/* sets opt only when it differs from what the last request set (t->set.field) */
+#define SET_CHANGED(field, opt, val) \
+    do { \
+        if (!t->set.valid || t->set.field != (val)) { \
+            SET(opt, val); \
+            t->set.field = (val); \
+        } \
+    } while (0)
     SET(CURLOPT_URL, o->url);
-    SET(CURLOPT_NOBODY, 0L);
-    SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
-    if (strcmp(o->method, "HEAD") == 0) {
+    plain_get = o->body == NULL && strcmp(o->method, "GET") == 0;
+    if (plain_get && t->set.valid && t->set.plain_get) {
+        /* the method options are already those of a GET */
+    } else if (strcmp(o->method, "HEAD") == 0) {
+        SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
         SET(CURLOPT_NOBODY, 1L);
     } else if (o->body != NULL || strcmp(o->method, "POST") == 0) {
+        SET(CURLOPT_NOBODY, 0L);
+        SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
         /* the size first: setting it after POSTFIELDS could drop the pointer */
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(o->body != NULL ? o->body_len : 0));
         SET(CURLOPT_POSTFIELDS, o->body != NULL ? o->body : "");
         if (strcmp(o->method, "POST") != 0)
             SET(CURLOPT_CUSTOMREQUEST, o->method);
     } else {
+        SET(CURLOPT_NOBODY, 0L);
+        SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
         SET(CURLOPT_HTTPGET, 1L);
-        if (strcmp(o->method, "GET") != 0)
+        if (!plain_get)
             SET(CURLOPT_CUSTOMREQUEST, o->method);
     }
-    SET(CURLOPT_HTTPHEADER, t->headers);
+    t->set.plain_get = plain_get;
+    SET_CHANGED(headers, CURLOPT_HTTPHEADER, t->headers);
     /* A body streamed to a file comes in large reads (fewer TLS records handled per call, fewer writes),
      * as the curl tool does; a body kept in memory keeps libcurl's default. */
-    SET(CURLOPT_BUFFERSIZE, t->sink_path != NULL ? SINK_BUFFER_BYTES : (long)CURL_MAX_WRITE_SIZE);
+    SET_CHANGED(buffer_size, CURLOPT_BUFFERSIZE, t->sink_path != NULL ? SINK_BUFFER_BYTES : (long)CURL_MAX_WRITE_SIZE);
     /* Anything but GET and HEAD goes on a new connection: on a reused one that dies before any answer
      * byte (a stale keep-alive, or a server that took the request and crashed), libcurl silently sends the
      * request again on a new connection, and a write could be made twice. */
-    SET(CURLOPT_FRESH_CONNECT, strcmp(o->method, "GET") != 0 && strcmp(o->method, "HEAD") != 0 ? 1L : 0L);
-    SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-    SET(CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
-    if (o->low_speed_time_s > 0)
-        SET(CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit > 0 ? o->low_speed_limit : 1L);
-    else
-        SET(CURLOPT_LOW_SPEED_LIMIT, 0L);
+    SET_CHANGED(fresh, CURLOPT_FRESH_CONNECT, strcmp(o->method, "GET") != 0 && strcmp(o->method, "HEAD") != 0 ? 1L : 0L);
+    SET_CHANGED(timeout_ms, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+    SET_CHANGED(connect_timeout_ms, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    SET_CHANGED(low_speed_time_s, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
+    SET_CHANGED(low_speed_limit, CURLOPT_LOW_SPEED_LIMIT,
+                o->low_speed_time_s > 0 ? (o->low_speed_limit > 0 ? o->low_speed_limit : 1L) : 0L);
+    t->set.valid = rc == CURLE_OK; /* after a refusal, the next request sets everything again */
+#undef SET_CHANGED
 #undef SET
     return rc;
 }

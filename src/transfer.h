@@ -55,8 +55,18 @@ struct transfer_options {
     long low_speed_limit;    /* bytes per second */
 };
 
+/* The per-request options transfer_prepare last set on the easy handle: one equal to the last request's
+ * is not set again (a client's requests mostly differ by their URL alone). valid = 0: set every one. */
+struct transfer_set {
+    int valid;
+    int plain_get; /* the method options are those of a GET without a body */
+    struct curl_slist *headers;
+    long buffer_size, fresh, timeout_ms, connect_timeout_ms, low_speed_time_s, low_speed_limit;
+};
+
 struct transfer {
     CURL *easy;
+    struct transfer_set set;
     char errbuf[CURL_ERROR_SIZE]; /* CURLOPT_ERRORBUFFER */
     int done;                     /* libcurl reported the end (result is set) */
     CURLcode result;

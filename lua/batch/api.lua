@@ -9,6 +9,7 @@ local rules = require "batch.rules"
 local engine = require "batch.engine"
 
 local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
+local setmetatable = setmetatable
 local concat, min = table.concat, math.min
 local match, format = string.match, string.format
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
@@ -78,14 +79,26 @@ end
 -- Checks and the request
 ------------------------------------------------------------------------------------------------------
 
+-- Per route, the path parameters' checks and the result's fields as arrays, made at its first call (a
+-- `pairs` loop costs a call per step, on every call).
+local plans = setmetatable({}, { __mode = "k" })
+local function plan_of(route)
+  local plan = plans[route]
+  if plan then return plan end
+  plan = { params = {}, fields = {} }
+  for name, kind in pairs(route.params or {}) do plan.params[#plan.params + 1] = { name, kinds[kind] } end
+  for name, want in pairs(route.fields or {}) do plan.fields[#plan.fields + 1] = { name, want } end
+  plans[route] = plan
+  return plan
+end
+
 -- Checks the path parameters, query values, body and cap of a call. Returns true or nil, err.
 local function check(route, p, fname)
-  local params = route.params
-  if params then
-    for name, kind in pairs(params) do
-      local ok, err = kinds[kind](fname, name, p[name])
-      if not ok then return nil, err end
-    end
+  local params = plan_of(route).params
+  for i = 1, #params do
+    local name = params[i][1]
+    local ok, err = params[i][2](fname, name, p[name])
+    if not ok then return nil, err end
   end
   local query = route.query
   if query then
@@ -122,20 +135,24 @@ local function check(route, p, fname)
   return true
 end
 
--- The URL of a call (path parameters in place, then the query).
+-- The URL of a call (path parameters in place, then the query), gathered in one scratch table: nothing
+-- in here yields, so no two calls ever share it at once.
+local url_parts = {}
 local function url_of(client, route, p)
   local pieces = route.pieces
-  local out = { prefix(client, route) }
+  local out, n = url_parts, 1
+  out[1] = prefix(client, route)
   for i = 1, #pieces do
     local piece = pieces[i]
+    n = n + 1
     if type(piece) == "string" then
-      out[#out + 1] = piece
+      out[n] = piece
     else
       local name = piece[1]
       local v = p[name]
       if name == "url" then return v end -- a URL Batch handed out, already on base_url
       v = tostring(v)
-      out[#out + 1] = route.encode_set[name] and escape(v) or v
+      out[n] = route.encode_set[name] and escape(v) or v
     end
   end
   local query = route.query
@@ -145,12 +162,13 @@ local function url_of(client, route, p)
       local name = query[i][1]
       local v = p[name]
       if v ~= nil then
-        out[#out + 1] = sep .. name .. "=" .. escape(tostring(v))
+        n = n + 1
+        out[n] = sep .. name .. "=" .. escape(tostring(v))
         sep = "&"
       end
     end
   end
-  return concat(out)
+  return concat(out, "", 1, n)
 end
 
 -- The "what was expected" of an INVALID_RESPONSE message.
@@ -205,11 +223,9 @@ local function result_of(route, res)
         end
       end
     end
-    local fields = route.fields
-    if fields then
-      for name, want in pairs(fields) do
-        if type(value[name]) ~= want then shape_ok = false break end
-      end
+    local fields = plan_of(route).fields
+    for i = 1, #fields do
+      if type(value[fields[i][1]]) ~= fields[i][2] then shape_ok = false break end
     end
   end
   if shape_ok then return value end

@@ -134,6 +134,21 @@ local function reschedule(client, job, e, now)
   return now + delay, delay
 end
 
+-- Reads the outcome of an attempt of job (res or failure; `started` the time announce gave, or nil):
+-- sets job.value, or ends the job with its error, or returns the error fields and the time and delay of
+-- its next attempt. The one reading of an attempt, for run and call alike.
+local function settle(client, job, res, failure, started, now)
+  if started then report(client, job, res, failure, started) end
+  local value, e = outcome(client, job, res, failure)
+  if value ~= nil then
+    job.value = value
+    return nil
+  end
+  local at, delay = reschedule(client, job, e, now)
+  if at then return e, at, delay end
+  fail(client, job, e)
+end
+
 -- Runs jobs to their end: each gets a value or an error. opts.concurrency bounds the transfers in flight;
 -- opts.on_progress(bytes, total) sees the body bytes of the round in flight (false cancels every transfer: the
 -- jobs still running end with CANCELLED). Failed attempts whose retry is due at the same time go
@@ -205,20 +220,11 @@ function _M.run(client, jobs, opts)
       end
       now = client.now()
       for k, job in ipairs(due) do
-        local res, failure = results[k], failures[k]
-        if starts[k] then report(client, job, res, failure, starts[k]) end
-        local value, e = outcome(client, job, res, failure)
-        if value ~= nil then
-          job.value = value
-        else
-          local at, delay = reschedule(client, job, e, now)
-          if at then
-            last[job], next_at[job], delay_of[job], base_of[job] = e, at, delay, now
-            backing_off[job] = not e.again or nil
-            still[#still + 1] = job
-          else
-            fail(client, job, e)
-          end
+        local e, at, delay = settle(client, job, results[k], failures[k], starts[k], now)
+        if at then
+          last[job], next_at[job], delay_of[job], base_of[job] = e, at, delay, now
+          backing_off[job] = not e.again or nil
+          still[#still + 1] = job
         end
       end
     end
@@ -227,9 +233,27 @@ function _M.run(client, jobs, opts)
   return jobs
 end
 
--- One job: its value, or nil and its batch.Error.
+-- One job: its value, or nil and its batch.Error. What run does for a single job, without its tables
+-- (this is every API call's path): attempt, settle, wait out the backoff (a retry-now goes at once).
 function _M.call(client, job)
-  _M.run(client, { job })
+  local transport = client.transport
+  job.attempts = 0
+  if job.write == nil then job.write = policy.is_write(job.method) end
+  local last
+  while true do
+    local req, e = next_request(client, job)
+    if not req then
+      fail(client, job, e or last or Error.deadline())
+      break
+    end
+    job.attempts = job.attempts + 1
+    local started = announce(client, job, req)
+    local res, failure = transport.request(req)
+    local at, delay
+    last, at, delay = settle(client, job, res, failure, started, client.now())
+    if not at then break end
+    if not last.again then wait(client, delay) end
+  end
   if job.value ~= nil then return job.value end
   return nil, job.err
 end

@@ -44,26 +44,91 @@ end
 
 local invalid = Error.response
 
--- rows.csv(fetch): fetch() downloads the CSV ({ path, temporary = true|nil } or nil, err); a temporary
--- file is removed when the loop ends.
+-- The names of `columns` the header lacks, as "'a', 'b'", or nil when it has them all.
+local function missing(header, columns)
+  local have, out = {}, {}
+  for _, name in ipairs(header) do have[name] = true end
+  for _, name in ipairs(columns) do
+    if not have[name] then out[#out + 1] = "'" .. name .. "'" end
+  end
+  if #out > 0 then return table.concat(out, ", ") end
+end
+
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+-- The iterator of the flat arrays refill() gives (`records, n`: n values, k per step; nil at the end;
+-- false, err once), LuaJIT's way: Lua closures, which its compiler traces, specialised for one to three
+-- values per step (unpack costs a call).
+local function lua_steps(refill, k)
+  local batch, i, n = nil, 1, 0
+  local function next_batch()
+    local r, m = refill()
+    if not r then return r, m end -- nil (the end) or false, err
+    batch, i, n = r, 1, m
+    return true
+  end
+  if k == 1 then
+    return function()
+      if i > n then
+        local ok, err = next_batch()
+        if not ok then return ok, err end
+      end
+      i = i + 1
+      return batch[i - 1]
+    end
+  elseif k == 2 then
+    return function()
+      if i > n then
+        local ok, err = next_batch()
+        if not ok then return ok, err end
+      end
+      i = i + 2
+      return batch[i - 2], batch[i - 1]
+    end
+  elseif k == 3 then
+    return function()
+      if i > n then
+        local ok, err = next_batch()
+        if not ok then return ok, err end
+      end
+      i = i + 3
+      return batch[i - 3], batch[i - 2], batch[i - 1]
+    end
+  end
+  return function()
+    if i > n then
+      local ok, err = next_batch()
+      if not ok then return ok, err end
+    end
+    i = i + k
+    return unpack(batch, i - k, i - 1)
+  end
+end
+
+-- PUC Lua's way: core.csv_steps, a C function (a call of which costs about half a Lua closure's there).
+local steps = rawget(_G, "jit") and lua_steps or function(refill, k)
+  return require("batch.core").csv_steps(refill, k)
+end
+
+-- rows.csv(fetch [, columns]): fetch() downloads the CSV ({ path, temporary = true|nil } or nil, err); a
+-- temporary file is removed when the loop ends.
 -- The C splitter builds the rows themselves (tables keyed by the header) a chunk at a time; the iterator
 -- hands them out one by one with no coroutine switch and no per-field Lua work (the hot loop of exports:rows).
-function _M.csv(fetch)
+-- With columns (a non-empty array of names), each step gives those fields of a row as values, from one flat
+-- array per chunk (no table per row); a name the header lacks is INVALID_ARGUMENT before any row.
+function _M.csv(fetch, columns)
   local core = require "batch.core"
   local state = { temps = {} }
-  local f, parser, batch, i, n, last
-  local started, over = false, false
+  local f, parser, last
+  local k = columns and #columns or 1 -- values per step
+  local started, over, checked = false, false, not columns
   local function fail(err)
     state.cleanup()
     over = true
     return false, err
   end
-  local function iter()
-    if i <= n then -- the hot path: the next row of the current chunk
-      local row = batch[i]
-      i = i + 1
-      return row
-    end
+  -- The next chunk's records and their number of values, or nil at the end, or false, err.
+  local function refill()
     if over then return nil end
     if not started then
       started = true
@@ -72,10 +137,14 @@ function _M.csv(fetch)
       f = got and open(got.path, "rb")
       if not f then return fail(err or Error.io("cannot read " .. got.path)) end
       state.file = f
-      parser = core.csv_new(";", true)
+      parser = core.csv_new(";", true, columns)
     end
     while true do
       if last then
+        if not checked then -- no header at all: none of the columns is there
+          return fail(Error.invalid_argument("exports:rows: the CSV has no header, so no column "
+                                             .. missing({}, columns)))
+        end
         state.cleanup()
         over = true
         return nil
@@ -84,12 +153,21 @@ function _M.csv(fetch)
       local records, perr
       if chunk then records, perr = parser:feed(chunk) else records, perr = parser:finish() last = true end
       if not records then return fail(invalid("the CSV is malformed: " .. tostring(perr))) end
-      batch, i, n = records, 2, #records
-      if n > 0 then return records[1] end
+      if not checked then
+        local header = parser:header()
+        if header then
+          checked = true
+          local lacks = missing(header, columns)
+          if lacks then
+            return fail(Error.invalid_argument("exports:rows: the CSV has no column " .. lacks))
+          end
+        end
+      end
+      local n = columns and perr * k or #records -- columns: perr is the number of rows in records
+      if n > 0 then return records, n end
     end
   end
-  i, n = 1, 0
-  return iter, nil, nil, closer(state)
+  return steps(refill, k), nil, nil, closer(state)
 end
 
 -- Yields every JSON record of the file at path: NDJSON (one record per line), or one JSON array.

@@ -20,7 +20,7 @@ Exports.__index = Exports
 local CREATE_FIELDS = { campaign = true, inapp_campaign = true, kind = true, from = true, to = true,
                         events = true, ids = true, deadline = true, timeout = true }
 local DOWNLOAD_OPTIONS = { on_progress = true, deadline = true, timeout = true }
-local ROWS_OPTIONS = { on_progress = true, deadline = true, timeout = true, path = true }
+local ROWS_OPTIONS = { on_progress = true, deadline = true, timeout = true, path = true, columns = true }
 local LINK_TTL = 20 * 60  -- Batch: "The link to the csv file will expire after 20 minutes"
 
 -- "now" or a UTC date "YYYY-MM-DDTHH:MM:SS" (batch-api.md §3.1).
@@ -147,20 +147,32 @@ function Exports:download(id_or_info, path, opts)
   return download(self, fname, id_or_info, path, opts)
 end
 
--- client.exports:rows(id_or_info, opts) --> iterator over the CSV rows, each a table keyed by the header.
--- opts: path (keep the CSV there; default a private temporary file removed at the end), on_progress,
--- deadline, timeout.
+-- client.exports:rows(id_or_info, opts) --> iterator over the CSV rows, each a table keyed by the header,
+-- or with opts.columns (an array of names) the fields of each row named there, as values in that order
+-- (a row that lacks one gives ""; a name the header lacks is INVALID_ARGUMENT, yielded before any row).
+-- opts: path (keep the CSV there; default a private temporary file removed at the end), columns,
+-- on_progress, deadline, timeout.
 function Exports:rows(id_or_info, opts)
   local fname = "exports:rows"
   id_of(fname, id_or_info)
   opts = call_opts(fname, opts, ROWS_OPTIONS) or {}
-  local keep = opts.path
+  local keep, columns = opts.path, opts.columns
   if keep ~= nil then validate.arg(fname, "path", keep, "string") end
+  if columns ~= nil then
+    validate.arg(fname, "columns", columns, "table")
+    if #columns == 0 or #columns > 1000 then error(fname .. ": columns must be an array of 1 to 1000 names", 2) end
+    local copy = {} -- as they are now: the download comes at the first step of the loop
+    for i = 1, #columns do
+      validate.arg(fname, "columns[" .. i .. "]", columns[i], "string")
+      copy[i] = columns[i]
+    end
+    columns = copy
+  end
   return rows.csv(function()
     local got, err = download(self, fname, id_or_info, keep, opts)
     if got and not keep then got.temporary = true end
     return got, err
-  end)
+  end, columns)
 end
 
 local _M = {}

@@ -13,6 +13,7 @@ local ngx_socket = require "batch.transport.ngx_socket"
 local ngx_names = require "batch.transport.ngx_names"
 
 local type, tostring, error, ipairs, min, max, find = type, tostring, error, ipairs, math.min, math.max, string.find
+local byte, sub = string.byte, string.sub
 local WORKER = "batch.transport.ngx_worker"
 
 local _M = {}
@@ -165,7 +166,22 @@ function _M.new(_, opts)
 
   -- The URL's origin as ngx_socket takes it, and the path; nil when the thread pool must take it;
   -- false and why for an http(s) URL this engine must not send (it would split the request).
+  -- A URL on the origin of the last one (a client's base_url, nearly always) is read by a loop over its
+  -- path's bytes for what parse_url would refuse or cut there (a control byte, a space, DEL, a fragment):
+  -- LuaJIT compiles the loop, not parse_url's patterns.
+  local last_key, last_t -- "scheme://authority" of the last origin, as URLs spell it, and its table
+  local function plain_path(url, from)
+    for i = from, #url do
+      local b = byte(url, i)
+      if b <= 32 or b == 35 or b == 127 then return false end
+    end
+    return true
+  end
   local function origin_of(url)
+    if last_key and find(url, last_key, 1, true) == 1 and byte(url, #last_key + 1) == 47 -- "/"
+       and plain_path(url, #last_key + 2) then
+      return last_t, sub(url, #last_key + 1)
+    end
     local scheme, authority, host, port, path = ngx_socket.parse_url(url)
     if not scheme then
       if find(url, "^https?://") then return false, authority end
@@ -179,6 +195,7 @@ function _M.new(_, opts)
             server_name = not ngx_socket.is_ip(host) and host or nil }
       origins[key] = t
     end
+    last_key, last_t = key, t
     return t, path
   end
 
