@@ -158,10 +158,10 @@ function _M.new(_, opts)
     return addresses
   end
 
-  -- The addresses to connect to for host: itself when it is an IP address, else a resolution.
-  local function addresses_of(host, deadline)
-    if ngx_socket.is_ip(host) then return { host } end
-    return ngx_names.addresses(ngx, host, deadline, resolve)
+  -- The addresses to connect to for origin t: its host when that is an IP address, else a resolution.
+  local function addresses_of(t, deadline)
+    if t.ip then return t.ip end
+    return ngx_names.addresses(ngx, t.host, deadline, resolve)
   end
 
   -- The URL's origin as ngx_socket takes it, and the path; nil when the thread pool must take it;
@@ -192,7 +192,8 @@ function _M.new(_, opts)
     local t = origins[key]
     if not t then
       t = { scheme = scheme, authority = authority, host = host, port = port, url = key,
-            server_name = not ngx_socket.is_ip(host) and host or nil }
+            server_name = not ngx_socket.is_ip(host) and host or nil,
+            ip = ngx_socket.is_ip(host) and { host } or nil } -- an address: the one to connect to
       origins[key] = t
     end
     last_key, last_t = key, t
@@ -209,7 +210,7 @@ function _M.new(_, opts)
     if not (threads_only or req.sink) then t, path = origin_of(req.url) end
     if t == false then return nil, { kind = "invalid", sent = false, message = path } end
     if not t then return in_threads(req, timed and deadline or nil) end
-    local addresses, err = addresses_of(t.host, deadline)
+    local addresses, err = addresses_of(t, deadline)
     if not addresses then return nil, err end
     local res
     for i = 1, #addresses do -- the next address when one refuses the connection
