@@ -659,15 +659,25 @@ function Exports:download(id, path, opts) end
 -- temporary file removed when the loop ends, fails or, on Lua 5.4, breaks), then read in chunks. The
 -- CSV is `;`-separated with a header line; quoted fields, CRLF and a UTF-8 BOM are handled.
 -- @tparam string|table id the export id, or its info table
--- @tparam[opt] table opts `path` (keep the CSV there), `on_progress`, `deadline`, `timeout`
--- @treturn function an iterator giving each row as a table keyed by the header, or `false, err` once
--- @errors as @{Exports:download}, and `INVALID_RESPONSE` (a malformed CSV).
--- @raise when `id` is neither a string nor an info table, `path` is not a string, on an unknown option.
+-- @tparam[opt] table opts `path` (keep the CSV there), `columns` (an array of 1 to 1000 header names:
+-- each row gives the fields named, as values in that order, instead of a table; no table is made per
+-- row and only those fields become Lua strings, the fastest way through a large export), `on_progress`,
+-- `deadline`, `timeout`
+-- @treturn function an iterator giving each row as a table keyed by the header (with `columns`: the
+-- named fields, `""` for one a short row lacks, as a `nil` would end the loop), or `false, err` once
+-- @errors as @{Exports:download}, `INVALID_RESPONSE` (a malformed CSV), and `INVALID_ARGUMENT` (a
+-- column the header lacks: given before any row).
+-- @raise when `id` is neither a string nor an info table, `path` is not a string, `columns` is not an
+-- array of 1 to 1000 strings, on an unknown option.
 -- @route as @{Exports:download}
 -- @usage
 -- for row, err in client.exports:rows(info) do
 --   if not row then error(tostring(err)) end
 --   print(row.install_id, row.event_type)
+-- end
+-- for id, event in client.exports:rows(info, { columns = { "install_id", "event_type" } }) do
+--   if not id then error(tostring(event)) end
+--   print(id, event)
 -- end
 function Exports:rows(id, opts) end
 

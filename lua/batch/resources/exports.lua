@@ -160,7 +160,7 @@ function Exports:rows(id_or_info, opts)
   if keep ~= nil then validate.arg(fname, "path", keep, "string") end
   if columns ~= nil then
     validate.arg(fname, "columns", columns, "table")
-    if #columns == 0 or #columns > 1000 then error(fname .. ": columns must be an array of 1 to 1000 names", 2) end
+    if #columns == 0 or #columns > 1000 then raise(fname .. ": columns must be an array of 1 to 1000 names") end
     local copy = {} -- as they are now: the download comes at the first step of the loop
     for i = 1, #columns do
       validate.arg(fname, "columns[" .. i .. "]", columns[i], "string")
