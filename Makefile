@@ -27,7 +27,7 @@ export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/?.lua
 export LUA_CPATH := $(CURDIR)/build/$(LUA_VERSION)/?.so;;
 
 .PHONY: all build luajit test spec lint demo docs clean deps rock-check matrix-build test-matrix dist bench \
-        install uninstall help
+        install uninstall help format format-check
 
 all: build  ## the same as build
 build: $(CORE)  ## the C core for Lua 5.4 (LUA_VERSION=5.N for another): build/5.4/batch/core.so
@@ -46,8 +46,15 @@ $(CORE_JIT): $(SRCS) $(HDRS) Makefile
 deps:  ## install the Debian packages the build, the tests and the demo need (as root, once)
 	@sh .ci/deps
 
-lint:  ## luacheck of every Lua file
+lint: format-check  ## luacheck of every Lua file, and the C files' layout
 	luacheck -q .
+
+C_LAYOUT_FILES = src/*.c src/*.h fuzz/*.c
+format:  ## lay out the C files by .clang-format
+	clang-format -i $(C_LAYOUT_FILES)
+
+format-check:  ## fail when a C file is not laid out as .clang-format says
+	clang-format --dry-run --Werror $(C_LAYOUT_FILES)
 
 # Only the busted specs (Lua 5.4), for a quick loop while developing.
 spec: build  ## the busted specs under Lua 5.4 only, for a quick loop

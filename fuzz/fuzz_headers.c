@@ -37,8 +37,8 @@ static void on_field(void *ud, const char *name, size_t name_len, const char *va
             abort(); /* upper case letters were lowered; nothing else gets through */
     if (value_len > 0 && memchr(value, '\n', value_len) != NULL)
         abort();
-    if (value_len > 0 && (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' '
-                          || value[value_len - 1] == '\t'))
+    if (value_len > 0
+        && (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
         abort();
     c->fields++;
 }
@@ -50,14 +50,15 @@ static void on_line_field(void *ud, const char *name, size_t name_len, const cha
         abort();
     if (name[-2] != '\r' || name[-1] != '\n' || name[name_len] != ':')
         abort();
-    if (memchr(name, ':', name_len) != NULL || memchr(name, '\r', name_len) != NULL || memchr(name, '\n', name_len) != NULL)
+    if (memchr(name, ':', name_len) != NULL || memchr(name, '\r', name_len) != NULL
+        || memchr(name, '\n', name_len) != NULL)
         abort();
     if (value < c->block || value + value_len > c->block + c->len)
         abort();
     if (value_len > 0 && (memchr(value, '\r', value_len) != NULL || memchr(value, '\n', value_len) != NULL))
         abort();
-    if (value_len > 0 && (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' '
-                          || value[value_len - 1] == '\t'))
+    if (value_len > 0
+        && (value[0] == ' ' || value[0] == '\t' || value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
         abort();
     c->fields++;
 }
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.fields = 0;
     headers_each(block, size, on_field, &c);
     if (c.fields > size / 2 + 1)
-        abort(); /* a field takes at least "x:" */
+        abort();               /* a field takes at least "x:" */
     memcpy(block, data, size); /* as it came: headers_each rewrote it */
     c.fields = 0;
     if (headers_each_line(block, size, 8, on_line_field, &c) > 8 ? c.fields != 8 : c.fields > 8)

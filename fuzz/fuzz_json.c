@@ -76,8 +76,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     lua_getfield(L, -1, "json_decode");
     lua_setglobal(L, "json_decode");
     lua_pop(L, 1);
-    if (luaL_dostring(L, "package.cpath = '" CJSON_CPATH ";' .. package.cpath")
-        || luaL_loadstring(L, CHECK) || lua_pcall(L, 0, 1, 0)) {
+    if (luaL_dostring(L, "package.cpath = '" CJSON_CPATH ";' .. package.cpath") || luaL_loadstring(L, CHECK)
+        || lua_pcall(L, 0, 1, 0)) {
         fprintf(stderr, "fuzz_json: %s\n", lua_tostring(L, -1));
         abort();
     }
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* value, nil (adjusted) or nil, why */
     if (lua_isnil(L, -2)) {
         if (lua_type(L, -1) != LUA_TSTRING)
-            abort(); /* a refusal says why */
+            abort();                            /* a refusal says why */
     } else if (memchr(data, 0, size) == NULL) { /* lua-cjson reads its input up to a NUL byte */
         lua_pop(L, 1);
         lua_getglobal(L, "check");

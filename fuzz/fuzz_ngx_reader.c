@@ -89,8 +89,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     luaL_openlibs(L);
     /* run.sh runs the fuzzer from the repository's root, with the LuaJIT build of the C core made (the
      * reader reads heads with core.http_head) */
-    if (luaL_dostring(L, "package.path = './lua/?.lua;./lua/?/init.lua;' .. package.path "
-                         "package.cpath = './build/luajit/?.so;' .. package.cpath")
+    if (luaL_dostring(L,
+                      "package.path = './lua/?.lua;./lua/?/init.lua;' .. package.path "
+                      "package.cpath = './build/luajit/?.so;' .. package.cpath")
         || luaL_loadstring(L, DRIVER)) {
         fprintf(stderr, "fuzz_ngx_reader: %s\n", lua_tostring(L, -1));
         abort();

@@ -48,8 +48,8 @@ struct collect {
     lua_State *L;
     struct parser *p;
     int nrecords;
-    int header; /* stack index of the header array (keyed and read), else 0 */
-    int hslot;  /* stack index reserved for the header (keyed parsers) */
+    int header;  /* stack index of the header array (keyed and read), else 0 */
+    int hslot;   /* stack index reserved for the header (keyed parsers) */
     int records; /* stack index of the records array */
 };
 
@@ -65,7 +65,7 @@ static int map_columns(lua_State *L, struct parser *p, int header)
     if (p->slot_start == NULL || p->filled == NULL)
         return CSV_NOMEM;
     lua_rawgeti(L, LUA_REGISTRYINDEX, p->cols_ref); /* cols */
-    for (pass = 0; pass < 2; pass++) { /* count the pairs, then place them */
+    for (pass = 0; pass < 2; pass++) {              /* count the pairs, then place them */
         n = 0;
         for (i = 1; i <= p->nheader; i++) {
             if (pass == 1)
@@ -151,7 +151,7 @@ static int on_field(void *ud, const char *field, size_t len, int last)
             k->header = k->hslot;
             if (k->p->ncols > 0) /* the record on the top stays as the store of a record cut by a chunk */
                 return map_columns(L, k->p, k->header) == CSV_OK ? (lua_createtable(L, k->p->ncols, 0), CSV_OK)
-                                                                   : CSV_NOMEM;
+                                                                 : CSV_NOMEM;
         } else {
             lua_rawseti(L, -2, ++k->nrecords); /* records */
         }

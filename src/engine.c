@@ -179,7 +179,7 @@ enum engine_status engine_drive(struct engine *e, long wait_ms, engine_done_fn d
         if (e->running == 0)
             return ENGINE_IDLE;
         if (n > 0)
-            continue; /* done may have started more: perform them at once */
+            continue;     /* done may have started more: perform them at once */
         if (still == 0) { /* libcurl runs nothing while we think it does: never spin on it */
             fail_running(e, CURLM_INTERNAL_ERROR, done, ud);
             continue;

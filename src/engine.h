@@ -24,15 +24,15 @@ struct engine {
     CURLSH *share;
     struct slot **slots; /* made on demand and kept (their connections stay in the cache) */
     int nslots;
-    int running;         /* slots in the multi handle */
+    int running;                /* slots in the multi handle */
     struct transfer_config cfg; /* its strings are malloc'd copies owned here */
 };
 
 /* How engine_drive returned. */
 enum engine_status {
-    ENGINE_IDLE,        /* nothing runs any more */
-    ENGINE_TIME_UP,     /* the time given ran out first */
-    ENGINE_INTERRUPTED  /* a signal came (signals.h); what runs still runs */
+    ENGINE_IDLE,       /* nothing runs any more */
+    ENGINE_TIME_UP,    /* the time given ran out first */
+    ENGINE_INTERRUPTED /* a signal came (signals.h); what runs still runs */
 };
 
 /* Called for each transfer that ends, once it is out of the multi handle and completed (transfer_complete);

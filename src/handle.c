@@ -43,15 +43,15 @@
 /* What start_many started: active until finish_many or abort_many. */
 struct run {
     int active;
-    int reqs_ref;    /* registry: the array of request tables */
-    int res_ref;     /* registry: results so far, by index */
-    int err_ref;     /* registry: failures so far, by index */
-    int anchors_ref; /* registry: the body strings of the running requests, by index (libcurl keeps pointers) */
-    int sunk_ref;    /* registry: the sink paths of the requests ended whole, by index (an abort removes them) */
-    int n;           /* requests */
-    int next;        /* index of the next request to start */
-    int ended;       /* requests ended */
-    int concurrency; /* slots used at most */
+    int reqs_ref;           /* registry: the array of request tables */
+    int res_ref;            /* registry: results so far, by index */
+    int err_ref;            /* registry: failures so far, by index */
+    int anchors_ref;        /* registry: the body strings of the running requests, by index (libcurl keeps pointers) */
+    int sunk_ref;           /* registry: the sink paths of the requests ended whole, by index (an abort removes them) */
+    int n;                  /* requests */
+    int next;               /* index of the next request to start */
+    int ended;              /* requests ended */
+    int concurrency;        /* slots used at most */
     curl_off_t bytes_ended; /* body bytes of the requests ended */
 };
 
@@ -59,7 +59,7 @@ struct handle {
     struct engine engine;
     struct request_defaults defaults;
     struct run run;
-    int busy;   /* inside the engine or building its outcomes: a nested call (from a finalizer) raises */
+    int busy; /* inside the engine or building its outcomes: a nested call (from a finalizer) raises */
     int closed;
 };
 
@@ -220,8 +220,8 @@ static void store_outcome(lua_State *L, struct handle *h, struct slot *s)
     int i = s->index;
     r->bytes_ended += s->tr.bytes;
     lua_rawgeti(L, LUA_REGISTRYINDEX, transfer_ok(&s->tr) ? r->res_ref : r->err_ref); /* outcomes */
-    response_push(L, &s->tr);                                                          /* outcomes o */
-    lua_rawseti(L, -2, i);                                                             /* outcomes */
+    response_push(L, &s->tr);                                                         /* outcomes o */
+    lua_rawseti(L, -2, i);                                                            /* outcomes */
     lua_pop(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->anchors_ref); /* anchors */
     lua_pushnil(L);
@@ -249,7 +249,7 @@ static void fill_slot(lua_State *L, struct handle *h, struct slot *s)
         int top = lua_gettop(L), req, i = r->next++;
         CURLcode rc;
         lua_rawgeti(L, LUA_REGISTRYINDEX, r->reqs_ref); /* reqs */
-        lua_rawgeti(L, -1, i);                         /* reqs req */
+        lua_rawgeti(L, -1, i);                          /* reqs req */
         req = lua_gettop(L);
         transfer_release(&s->tr);
         request_read(L, req, 2, &h->defaults, &s->tr, &o); /* reqs req fields... */
@@ -543,14 +543,10 @@ static int l_tostring(lua_State *L)
 /* Every method gets push_outcome as its upvalue (h:request calls it under lua_pcall without making a
  * closure per call). */
 static const luaL_Reg methods[] = {
-    {"request", l_request},
-    {"start_many", l_start_many},
-    {"step_many", l_step_many},
-    {"finish_many", l_finish_many},
-    {"abort_many", l_abort_many},
-    {"request_many", l_request_many},
-    {"close", l_close},
-    {NULL, NULL},
+    {"request", l_request},       {"start_many", l_start_many},
+    {"step_many", l_step_many},   {"finish_many", l_finish_many},
+    {"abort_many", l_abort_many}, {"request_many", l_request_many},
+    {"close", l_close},           {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

@@ -5,8 +5,7 @@
 #include <stddef.h>
 
 /* Called once per header field, in order; name is lower-case, value has no surrounding blanks. */
-typedef void (*headers_field_fn)(void *ud, const char *name, size_t name_len, const char *value,
-                                 size_t value_len);
+typedef void (*headers_field_fn)(void *ud, const char *name, size_t name_len, const char *value, size_t value_len);
 
 /* Whether a header line starts a new response ("HTTP/1.1 200 OK", "HTTP/2 100"): the header block
  * is reset there, so only the final response's headers are kept. */

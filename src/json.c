@@ -23,9 +23,9 @@
 #include <string.h>
 
 #define DEFAULT_MAX_DEPTH JSON_MAX_DEPTH
-#define BATCH_PAIRS 32     /* members gathered on the stack before their table is made with their count */
-#define STACK_BUDGET 2048  /* slots waiting members may hold in all open containers together */
-#define LEVEL_SLOTS 8      /* what a level needs beyond its waiting members: table, key, value, temporaries */
+#define BATCH_PAIRS 32    /* members gathered on the stack before their table is made with their count */
+#define STACK_BUDGET 2048 /* slots waiting members may hold in all open containers together */
+#define LEVEL_SLOTS 8     /* what a level needs beyond its waiting members: table, key, value, temporaries */
 
 struct json {
     lua_State *L;
@@ -143,14 +143,30 @@ static int string(struct json *j)
         if (q + 1 >= j->end)
             break;
         switch (q[1]) {
-        case '"': out[n++] = '"'; break;
-        case '\\': out[n++] = '\\'; break;
-        case '/': out[n++] = '/'; break;
-        case 'b': out[n++] = '\b'; break;
-        case 'f': out[n++] = '\f'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
+        case '"':
+            out[n++] = '"';
+            break;
+        case '\\':
+            out[n++] = '\\';
+            break;
+        case '/':
+            out[n++] = '/';
+            break;
+        case 'b':
+            out[n++] = '\b';
+            break;
+        case 'f':
+            out[n++] = '\f';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
         case 'u': {
             long cp = j->end - q >= 6 ? hex4(q + 2) : -1;
             if (cp < 0) {

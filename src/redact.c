@@ -4,8 +4,7 @@
 #include <string.h>
 
 /* The length of the longest secret that starts at s[i] (0 if none). */
-static size_t match_at(const char *s, size_t n, size_t i, const struct redact_secret *secrets,
-                       size_t nsecrets)
+static size_t match_at(const char *s, size_t n, size_t i, const struct redact_secret *secrets, size_t nsecrets)
 {
     size_t k, best = 0;
     for (k = 0; k < nsecrets; k++) {

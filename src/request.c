@@ -147,8 +147,8 @@ static void read_headers(lua_State *L, struct transfer *t, int idx, int arg, int
             if (!is_token(name, nlen)) /* not quoted: a malformed name might hold anything */
                 luaL_argerror(L, arg, "a header name is not a valid token");
             if (vt != LUA_TSTRING && vt != LUA_TNUMBER)
-                luaL_argerror(L, arg, lua_pushfstring(L, "header '%s' must be a string, got %s", name,
-                                                      luaL_typename(L, -1)));
+                luaL_argerror(L, arg,
+                              lua_pushfstring(L, "header '%s' must be a string, got %s", name, luaL_typename(L, -1)));
             value = lua_tolstring(L, -1, &vlen); /* converts a number in place: fine for a value */
             if (strcspn(value, "\r\n") != vlen)
                 luaL_argerror(L, arg, lua_pushfstring(L, "header '%s' contains CR, LF or NUL", name));
@@ -177,8 +177,19 @@ static void read_headers(lua_State *L, struct transfer *t, int idx, int arg, int
 /* ---- the request table ------------------------------------------------------------------------- */
 
 /* Offsets of the fields request_read pushes above the top it found (REQUEST_BODY_SLOT is R_BODY). */
-enum { R_METHOD = 1, R_URL, R_HEADERS, R_BODY, R_TIMEOUT, R_CONNECT_TIMEOUT, R_SINK, R_MAX_BODY,
-       R_LOW_SPEED_TIME, R_LOW_SPEED_LIMIT, R_DECODE };
+enum {
+    R_METHOD = 1,
+    R_URL,
+    R_HEADERS,
+    R_BODY,
+    R_TIMEOUT,
+    R_CONNECT_TIMEOUT,
+    R_SINK,
+    R_MAX_BODY,
+    R_LOW_SPEED_TIME,
+    R_LOW_SPEED_LIMIT,
+    R_DECODE
+};
 typedef char request_slots_match[(R_DECODE == REQUEST_SLOTS && R_BODY == REQUEST_BODY_SLOT) ? 1 : -1];
 
 void request_read(lua_State *L, int req, int arg, const struct request_defaults *d, struct transfer *t,

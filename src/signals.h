@@ -23,7 +23,7 @@ struct signals_wait {
     lua_Hook hook; /* the hook of the waiting thread before the wait */
     int mask;
     int count;
-    int guarded;   /* the SIGINT handler was installed for this wait */
+    int guarded; /* the SIGINT handler was installed for this wait */
 };
 
 /* Starts a wait of thread L: saves its hook, installs the SIGINT handler (chained to the one in place)

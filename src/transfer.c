@@ -122,7 +122,11 @@ static CURLcode setup_handle(struct transfer *t, const struct transfer_config *c
 {
     CURL *e = t->easy;
     CURLcode rc = CURLE_OK;
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+#define SET(opt, val)                                                                                                  \
+    do {                                                                                                               \
+        if (rc == CURLE_OK)                                                                                            \
+            rc = curl_easy_setopt(e, opt, val);                                                                        \
+    } while (0)
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
     SET(CURLOPT_PRIVATE, (void *)t); /* the engine finds the transfer of a finished easy handle */
     if (cfg->share != NULL)
@@ -234,14 +238,18 @@ CURLcode transfer_prepare(struct transfer *t, const struct transfer_options *o)
     t->body.limit = o->max_body;
     t->errbuf[0] = '\0';
 
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+#define SET(opt, val)                                                                                                  \
+    do {                                                                                                               \
+        if (rc == CURLE_OK)                                                                                            \
+            rc = curl_easy_setopt(e, opt, val);                                                                        \
+    } while (0)
 /* sets opt only when it differs from what the last request set (t->set.field) */
-#define SET_CHANGED(field, opt, val) \
-    do { \
-        if (!t->set.valid || t->set.field != (val)) { \
-            SET(opt, val); \
-            t->set.field = (val); \
-        } \
+#define SET_CHANGED(field, opt, val)                                                                                   \
+    do {                                                                                                               \
+        if (!t->set.valid || t->set.field != (val)) {                                                                  \
+            SET(opt, val);                                                                                             \
+            t->set.field = (val);                                                                                      \
+        }                                                                                                              \
     } while (0)
     SET(CURLOPT_URL, o->url);
     plain_get = o->body == NULL && strcmp(o->method, "GET") == 0;
@@ -273,7 +281,8 @@ CURLcode transfer_prepare(struct transfer *t, const struct transfer_options *o)
     /* Anything but GET and HEAD goes on a new connection: on a reused one that dies before any answer
      * byte (a stale keep-alive, or a server that took the request and crashed), libcurl silently sends the
      * request again on a new connection, and a write could be made twice. */
-    SET_CHANGED(fresh, CURLOPT_FRESH_CONNECT, strcmp(o->method, "GET") != 0 && strcmp(o->method, "HEAD") != 0 ? 1L : 0L);
+    SET_CHANGED(fresh, CURLOPT_FRESH_CONNECT,
+                strcmp(o->method, "GET") != 0 && strcmp(o->method, "HEAD") != 0 ? 1L : 0L);
     SET_CHANGED(timeout_ms, CURLOPT_TIMEOUT_MS, o->timeout_ms);
     SET_CHANGED(connect_timeout_ms, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     SET_CHANGED(low_speed_time_s, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
@@ -439,8 +448,8 @@ enum transfer_kind transfer_kind(const struct transfer *t)
 void transfer_message(const struct transfer *t, char *buf, size_t size)
 {
     if (t->fail == FAIL_HEADERS_TOO_LARGE || headers_refused(t)) {
-        snprintf(buf, size, "response headers exceed %lu bytes or %d lines",
-                 (unsigned long)TRANSFER_MAX_HEADER_BYTES, TRANSFER_MAX_HEADER_LINES);
+        snprintf(buf, size, "response headers exceed %lu bytes or %d lines", (unsigned long)TRANSFER_MAX_HEADER_BYTES,
+                 TRANSFER_MAX_HEADER_LINES);
         return;
     }
     switch (t->fail) {

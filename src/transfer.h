@@ -35,10 +35,10 @@ enum sink_state { SINK_UNDECIDED = 0, SINK_MEMORY, SINK_FILE };
 /* The handle-wide options every easy handle is set up with. */
 struct transfer_config {
     const char *user_agent;
-    const char *ca_file;   /* NULL: libcurl's default trust */
-    const char *proxy;     /* NULL: libcurl reads the proxy environment variables */
+    const char *ca_file; /* NULL: libcurl's default trust */
+    const char *proxy;   /* NULL: libcurl reads the proxy environment variables */
     int verify_tls;
-    CURLSH *share;         /* TLS sessions shared by every easy handle of the client */
+    CURLSH *share; /* TLS sessions shared by every easy handle of the client */
 };
 
 /* What one request asks for (request.c reads it from the Lua table). The strings must outlive the
@@ -46,7 +46,7 @@ struct transfer_config {
 struct transfer_options {
     const char *method;
     const char *url;
-    const char *body;        /* NULL: no body */
+    const char *body; /* NULL: no body */
     size_t body_len;
     long timeout_ms;         /* 0: no total timeout */
     long connect_timeout_ms; /* 0: libcurl's */
@@ -73,19 +73,19 @@ struct transfer {
     enum transfer_fail fail;
     int io_errno;
     CURLMcode mcode;
-    struct curl_slist *headers;   /* request headers; kept while the next request sends the same lines */
-    struct buffer hlines;         /* the lines of `headers`, NUL-separated (empty: the list is not valid) */
-    struct buffer hnext;          /* the lines of the request being read, compared with hlines */
-    struct buffer head;           /* raw header lines of the current (last) response */
-    int head_lines;               /* header lines of the current response */
-    int head_complete;            /* its blank line came */
-    struct buffer body;           /* body kept in memory, capped at max_body */
-    curl_off_t bytes;             /* body bytes received (kept or written to the sink) */
-    char *sink_path;              /* malloc'd copy of req.sink, or NULL */
-    int sink_fd;                  /* open while the body streams to sink_path, else -1 */
-    int sink_created;             /* this transfer created sink_path and owns it: a failure removes it */
-    int sunk;                     /* the transfer succeeded and its body is in sink_path */
-    int decode_json;              /* req.decode == "json": a 2xx body comes back decoded */
+    struct curl_slist *headers; /* request headers; kept while the next request sends the same lines */
+    struct buffer hlines;       /* the lines of `headers`, NUL-separated (empty: the list is not valid) */
+    struct buffer hnext;        /* the lines of the request being read, compared with hlines */
+    struct buffer head;         /* raw header lines of the current (last) response */
+    int head_lines;             /* header lines of the current response */
+    int head_complete;          /* its blank line came */
+    struct buffer body;         /* body kept in memory, capped at max_body */
+    curl_off_t bytes;           /* body bytes received (kept or written to the sink) */
+    char *sink_path;            /* malloc'd copy of req.sink, or NULL */
+    int sink_fd;                /* open while the body streams to sink_path, else -1 */
+    int sink_created;           /* this transfer created sink_path and owns it: a failure removes it */
+    int sunk;                   /* the transfer succeeded and its body is in sink_path */
+    int decode_json;            /* req.decode == "json": a 2xx body comes back decoded */
     enum sink_state sink_state;
 };
 

@@ -34,6 +34,7 @@ spec_suite() {
 }
 
 check lint luacheck -q .
+check c-format make -s format-check
 check build-lua5.4 make -s build
 check build-luajit make -s luajit
 # The portability matrix (`make test-matrix`): the C core built for each Lua, every spec under each.
