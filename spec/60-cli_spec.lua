@@ -5,7 +5,6 @@
 -- other interpreters leave this file out (.busted).
 
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local file_util = require "spec.support.files"
 local exists, read_all = file_util.exists, file_util.read_all
 
@@ -66,18 +65,8 @@ describe("bin/batch", function()
 
   local token
 
-  setup(function()
-    m = mock.start()
-    keys = m.keys
-    dir = file_util.tmpdir()
-    runner = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    file_util.remove_tree(dir)
-  end)
+  cli.world(function(w) m, dir, runner, keys = w.m, w.dir, w.r, w.m.keys end)
   before_each(function()
-    m:reset()
     m:exports_config{ pending_after = 0.05, running_after = 0.1, done_after = 0.3, rows = 20 }
     if not token then
       token = json_lines(run("campaign list --limit 1").out)[1].campaign_token

@@ -2,22 +2,13 @@
 -- in completions/ are current; the bash script completes what a user types (run in a real bash).
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
-local mock = require "spec.support.mock"
 
 local q = files.quote
 
 describe("batch completion", function()
-  local m, dir, r
+  local dir, r
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
+  cli.world(function(w) dir, r = w.dir, w.r end)
 
   it("completions/batch.bash and completions/_batch are what `batch completion` prints", function()
     local bash, zsh = r:run("completion bash"), r:run("completion zsh")

@@ -2,7 +2,6 @@
 -- `-` for stdin and stdout, and a failed write to stdout. bin/batch runs as a child process against
 -- the emulator; the terminal cases run under script(1).
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
@@ -11,17 +10,8 @@ local q, lines, json_lines = files.quote, cli.lines, cli.json_lines
 describe("batch output", function()
   local m, dir, r, tokens
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
   before_each(function()
-    m:reset()
     m:exports_config{ pending_after = 0.05, done_after = 0.1, rows = 30 }
     tokens = lines(r:run("campaign list --limit 3 --field campaign_token").out)
   end)

@@ -6,7 +6,6 @@
 -- a child process against the emulator. (`profiles update` and `events track --data` send through the
 -- library's queue instead: spec/65-cli-queue_spec.lua.)
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
@@ -15,18 +14,7 @@ local q, lines = files.quote, cli.lines
 describe("batch commands that send in batches", function()
   local m, dir, r
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
-  before_each(function()
-    m:reset()
-  end)
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
 
   -- The catalogs/items/edit calls the emulator got since the last call: the item ids each carried.
   local function item_calls()

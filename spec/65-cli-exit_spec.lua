@@ -2,27 +2,19 @@
 -- later: EX_TEMPFAIL), and for a write whose outcome is unknown, 1 with a line saying so. bin/batch runs
 -- as a child process against the emulator, whose faults stand for Batch's failures.
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
 local lines = cli.lines
 
 describe("batch exit status", function()
-  local m, dir, r, token, body
+  local m, r, token, body
 
+  cli.world(function(w) m, r = w.m, w.r end)
   setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
     body = r:file("campaign.json", cjson.encode{ name = "Exit codes", messages = { { language = "en", body = "x" } } })
   end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
   before_each(function()
-    m:reset()
     token = r:run("campaign list --limit 1 --field campaign_token").out:match("^(%x+)")
   end)
 

@@ -5,7 +5,6 @@
 -- (the lines before it sent, exit 2, tail -n +N), a refused key (nothing more sent), a signal, and the
 -- progress line on a terminal. bin/batch runs as a child process against the emulator.
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 local core = require "batch.core"
@@ -15,18 +14,7 @@ local q, lines = files.quote, cli.lines
 describe("batch commands that send through the queue", function()
   local m, dir, r
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
-  before_each(function()
-    m:reset()
-  end)
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
 
   -- JSON Lines of profiles user-1 .. user-n (attribute n = i); `lines_of` replaces some lines.
   local function profiles(n, lines_of, name)

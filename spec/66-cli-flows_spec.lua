@@ -2,7 +2,6 @@
 -- and in-app writes from a JSON file or stdin; `batch api` for any route. bin/batch runs as a child
 -- process against the emulator.
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
@@ -11,17 +10,8 @@ local q, lines, json_lines = files.quote, cli.lines, cli.json_lines
 describe("batch one-shot flows", function()
   local m, dir, r, token
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
   before_each(function()
-    m:reset()
     m:exports_config{ pending_after = 0.05, running_after = 0.1, done_after = 0.3, rows = 25, parts = 2 }
     token = r:run("campaign list --limit 1 --field campaign_token").out:match("^(%x+)")
   end)

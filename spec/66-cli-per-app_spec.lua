@@ -3,27 +3,17 @@
 -- on the wire (the emulator's request log), what was printed, the exit status, what the emulator holds
 -- afterwards (m:state()), and that a refused command sent nothing.
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
 local q, lines, json_lines = files.quote, cli.lines, cli.json_lines
 
 describe("batch per-app commands", function()
-  local m, dir, r, key
+  local m, r, key
 
+  cli.world(function(w) m, r = w.m, w.r end)
   setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
     key = m.keys.api_key
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
-  before_each(function()
-    m:reset()
   end)
 
   -- The API requests the emulator got since the last call, each with its body decoded (nil: none).

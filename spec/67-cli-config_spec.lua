@@ -1,6 +1,5 @@
 -- Profiles in the config file, the precedence of settings, and --debug / BATCH_DEBUG. bin/batch runs as
 -- a child process against the emulator (over HTTPS where a profile's CA file is the point).
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
@@ -28,19 +27,12 @@ describe("batch config and debug", function()
     return e
   end
 
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
   setup(function()
-    m = mock.start()
     keys = m.keys
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
     NO_ENV = { BATCH_API_KEY = false, BATCH_REST_API_KEY = false, BATCH_PROJECT_KEY = false, BATCH_BASE_URL = false,
                XDG_CONFIG_HOME = dir .. "/xdg" }
   end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
-  before_each(function() m:reset() end)
 
   local function profile_text(name, t)
     local s = "[" .. name .. "]\n"

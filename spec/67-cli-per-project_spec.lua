@@ -3,7 +3,6 @@
 -- the wire (the emulator's request log), what was printed, the exit status, what the emulator holds
 -- afterwards (m:state()), and that a refused command sent nothing.
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
@@ -19,18 +18,7 @@ end
 describe("batch per-project commands", function()
   local m, dir, r
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
-  before_each(function()
-    m:reset()
-  end)
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
 
   -- The API requests the emulator got since the last call, each with its body decoded and its path
   -- without the version ("/2.11/audiences/create" -> "/audiences/create").

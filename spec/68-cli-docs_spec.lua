@@ -1,24 +1,17 @@
 -- docs/cli.md, the command-line reference, stays true: every `sh` block runs, in order, in one bash
 -- against the emulator; every command, option, exit status and environment variable is in it; every
 -- example of `batch help COMMAND` is one of its `sh` lines (so those run too).
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
 describe("docs/cli.md", function()
   local m, dir, r, doc, commands
 
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
   setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
     doc = assert(files.read_all(cli.root .. "/docs/cli.md"))
     package.path = cli.root .. "/lua/?.lua;" .. cli.root .. "/lua/?/init.lua;" .. package.path
     commands = require("batch.cli.commands").list
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
   end)
 
   -- The text of every ```sh block, in order.

@@ -3,7 +3,6 @@
 -- that stalls half-way). Each exits 128 + the signal's number with one line, and leaves no partial file.
 -- TERM and HUP need the C core's core.trap (lua/batch/cli/signals.lua).
 local cjson = require "cjson.safe"
-local mock = require "spec.support.mock"
 local files = require "spec.support.files"
 local cli = require "spec.support.cli"
 
@@ -13,17 +12,8 @@ local unpack = table.unpack or unpack  -- luacheck: ignore 143
 describe("batch and signals", function()
   local m, dir, r, id
 
-  setup(function()
-    m = mock.start()
-    dir = files.tmpdir()
-    r = cli.new(m, dir)
-  end)
-  teardown(function()
-    m:stop()
-    files.remove_tree(dir)
-  end)
+  cli.world(function(w) m, dir, r = w.m, w.dir, w.r end)
   before_each(function()
-    m:reset()
     m:exports_config{ pending_after = 0.05, done_after = 0.1, rows = 100000 }
     local token = r:run("campaign list --limit 1 --field campaign_token").out:match("^(%x+)")
     id = cjson.decode(r:run("export create --campaign " .. token .. " --from now --events push_sent" ..

@@ -1,10 +1,13 @@
 -- Running bin/batch as a child process in the CLI specs (spec/60-cli_spec.lua, spec/63-* .. 69-*):
 -- cli.new(m, dir) --> a runner with the emulator's keys and URL in the environment.
+-- cli.world(set)   in a describe block: one emulator, folder and runner for its cases, `set(w)` given them
 --   r:run(args [, env [, stdin_path]]) --> { code, out, err }   `args` is shell text; env values of false unset
 --   r:tty(args [, env [, quiet]])      --> what a pseudo-terminal showed (script(1)); `quiet` drops stdout
 --   r:shell(text [, env])              --> { code, out, err } of a bash script with bin/ on PATH
+local busted = require "busted"
 local cjson = require "cjson.safe"
 local files = require "spec.support.files"
+local mock = require "spec.support.mock"
 
 local q, read_all = files.quote, files.read_all
 
@@ -39,6 +42,24 @@ function _M.new(m, dir)
     XDG_CONFIG_HOME = dir .. "/no-config", BATCH_PROFILE = false, BATCH_DEBUG = false, BATCH_PROGRESS = false,
     BATCH_CA_FILE = false, SSL_CERT_FILE = false, CURL_CA_BUNDLE = false,
   } }, Runner)
+end
+
+-- Registers in the calling describe block: the emulator and a temporary folder started once, a runner on
+-- them, the emulator's state reset before each case, both removed after the last. `set(w)` gets
+-- w = { m, dir, r } once they exist (the specs keep them in upvalues); setups after this one see them.
+function _M.world(set)
+  local w = {}
+  busted.setup(function()
+    w.m = mock.start()
+    w.dir = files.tmpdir()
+    w.r = _M.new(w.m, w.dir)
+    set(w)
+  end)
+  busted.teardown(function()
+    if w.m then w.m:stop() end
+    if w.dir then files.remove_tree(w.dir) end
+  end)
+  busted.before_each(function() w.m:reset() end)
 end
 
 -- "env -u A ... B=b ..." for the runner's environment with `extra` on top.
