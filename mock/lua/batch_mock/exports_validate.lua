@@ -3,6 +3,7 @@
 -- message naming the field.
 local json = require "batch_mock.json"
 local dates = require "batch_mock.dates"
+local validate = require "batch_mock.validate"
 
 local type, ipairs = type, ipairs
 local find, floor = string.find, math.floor
@@ -98,7 +99,7 @@ function _M.v2(doc, now)
   if t == "ATTRIBUTES" then
     ok, name, message = optional_array(doc, "attributes", _M.MAX_ATTRIBUTES)
     if not ok then return nil, name, message end
-    local function absent(v) return v == nil or v == json.null end
+    local absent = validate.absent
     if absent(doc.attributes) and absent(doc.identifiers) then
       return nil, "MISSING_PARAMETER", "Missing parameter: at least one of 'attributes' and 'identifiers' is required"
     end

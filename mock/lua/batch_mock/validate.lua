@@ -14,6 +14,9 @@ local function malformed(field, want)
 end
 _M.missing, _M.malformed = missing, malformed
 
+-- A field the body leaves out or sets to null.
+function _M.absent(v) return v == nil or v == json.null end
+
 local is_object, is_array = json.is_object, json.is_list
 local DATE = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$"
 

@@ -18,10 +18,10 @@ local attributes = require "batch_mock.attributes"
 local state_store = require "batch_mock.state_store"
 local indexing = require "batch_mock.indexing"
 local cursor_list = require "batch_mock.cursor_list"
-local query = require "batch_mock.query"
+local named = require "batch_mock.named"
 local dates = require "batch_mock.dates"
 
-local type, ipairs, pairs, find = type, ipairs, pairs, string.find
+local type, ipairs, pairs = type, ipairs, pairs
 
 local missing, malformed = validate.missing, validate.malformed
 
@@ -30,14 +30,9 @@ local TYPES = { custom_ids = "CUSTOM_ID", CUSTOM_ID = "CUSTOM_ID" }
 
 local function audiences(project) return state_store.get("audiences", project) end
 
-local function absent(v) return v == nil or v == json.null end
+local absent = validate.absent
 
-local function check_name(v, field)
-  if absent(v) then return missing(field or "name") end
-  if type(v) ~= "string" or #v > 255 or not find(v, "^[%w_%-]+$") then
-    return malformed(field or "name", "audience names are letters, digits, _ and -, at most 255 characters")
-  end
-end
+local function check_name(v) return named.check_name(v, "audience") end
 
 local function not_found(name)
   return errors.v2("ROUTE_NOT_FOUND", "Audience not found: '" .. name .. "'")
@@ -134,21 +129,7 @@ local function remove(ctx)
   return 202, json.encode{ indexing_token = ngx.md5("removed/" .. doc.name .. "/" .. now()) }
 end
 
-local function view(ctx)
-  local name, e, m = query.required("name")
-  if not name then return errors.v2(e, m) end
-  local token
-  token, e, m = query.arg("indexing_token")
-  if e then return errors.v2(e, m) end
-  if token == "" then token = nil end
-  local a = audiences(ctx.project):get(name)
-  if not a then return not_found(name) end
-  local out = shape(a, token)
-  if not out.indexing_state then
-    return errors.v2(malformed("indexing_token", "no such token for audience '" .. name .. "'"))
-  end
-  return 200, json.encode(out)
-end
+local view = named.view("audience", audiences, shape, not_found)
 
 local function list(ctx)
   return cursor_list(audiences(ctx.project), "audiences", shape)

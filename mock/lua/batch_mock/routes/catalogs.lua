@@ -22,7 +22,7 @@ local state_store = require "batch_mock.state_store"
 local indexing = require "batch_mock.indexing"
 local cursor_list = require "batch_mock.cursor_list"
 local limits = require "batch_mock.limits"
-local query = require "batch_mock.query"
+local named = require "batch_mock.named"
 local dates = require "batch_mock.dates"
 
 local type, ipairs, pairs, find = type, ipairs, pairs, string.find
@@ -35,18 +35,13 @@ local ITEM_ACTIONS = { add = "add", update = "update", remove = "remove", delete
 
 local function catalogs(project) return state_store.get("catalogs", project) end
 
-local function absent(v) return v == nil or v == json.null end
+local absent = validate.absent
 
 local function not_found(name) return errors.v2("ROUTE_NOT_FOUND", "Not found: no catalog '" .. name .. "'") end
 
 local function now() ngx.update_time() return dates.rfc3339(ngx.now()) end
 
-local function check_name(v)
-  if absent(v) then return missing("name") end
-  if type(v) ~= "string" or #v > 255 or not find(v, "^[%w_%-]+$") then
-    return malformed("name", "catalog names are letters, digits, _ and -, at most 255 characters")
-  end
-end
+local function check_name(v) return named.check_name(v, "catalog") end
 
 -- A field {name, type} at path at (with_action: update's {action, name, type}).
 local function check_field(f, at, with_action)
@@ -158,21 +153,7 @@ local function remove(ctx)
   return 202, "{}"
 end
 
-local function view(ctx)
-  local name, e, m = query.required("name")
-  if not name then return errors.v2(e, m) end
-  local token
-  token, e, m = query.arg("indexing_token")
-  if e then return errors.v2(e, m) end
-  if token == "" then token = nil end
-  local c = catalogs(ctx.project):get(name)
-  if not c then return not_found(name) end
-  local out = shape(c, token)
-  if not out.indexing_state then
-    return errors.v2(malformed("indexing_token", "no such token for catalog '" .. name .. "'"))
-  end
-  return 200, json.encode(out)
-end
+local view = named.view("catalog", catalogs, shape, not_found)
 
 local function list(ctx)
   return cursor_list(catalogs(ctx.project), "catalogs", shape)

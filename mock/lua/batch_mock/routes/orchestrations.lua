@@ -33,7 +33,7 @@ local SIX_MONTHS = 183 * 86400
 
 local function orchestrations(project) return state_store.get("orchestrations", project) end
 
-local function absent(v) return v == nil or v == json.null end
+local absent = validate.absent
 
 -- A campaign object (create, and update's "campaign" at prefix "campaign."); nothing or name, message.
 local function check_campaign(c, at)

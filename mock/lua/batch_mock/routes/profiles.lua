@@ -28,7 +28,7 @@ local EVENT_NAME = "^[%w_%.%-]+$" -- UNCONFIRMED, as the trigger events' (lenien
 
 local function profiles(project) return state_store.get("profiles", project) end
 
-local function absent(v) return v == nil or v == json.null end
+local absent = validate.absent
 
 -- Structural checks of profile i (0-based index at); nothing when fine, else name, message.
 local function check_profile(p, at)
