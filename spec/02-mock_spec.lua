@@ -702,8 +702,10 @@ describe("batch-mock", function()
     it("records each API request with its fields, oldest first, and not the control routes", function()
       local token = list_all("campaigns")[1].campaign_token
       m:clear_log()
+      local before = socket.gettime()
       api("GET", "/campaigns/list?from=2&limit=5&live=true", { headers = { ["X-Custom-Header"] = "Value" } })
       api("POST", "/campaigns/update/" .. token, { body = '{"name":"n"}' })
+      local after = socket.gettime()
       m:control("GET", "/_mock/health")
       local log = m:log()
       assert.equal(2, #log)
@@ -723,6 +725,9 @@ describe("batch-mock", function()
       assert.is_number(a.connection)
       assert.are_not.equal(a.connection, b.connection) -- socket.http opens one connection per request
       assert.equal(1, a.connection_requests)
+      -- when each arrived, on the emulator's clock (the same machine's; nginx's is cached to the millisecond)
+      assert.is_true(a.time >= before - 0.01 and a.time <= b.time and b.time <= after + 0.01,
+                     ("%.3f <= %.3f <= %.3f <= %.3f"):format(before, a.time, b.time, after))
     end)
 
     it("shows one connection number across a keep-alive connection", function()

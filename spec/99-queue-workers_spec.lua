@@ -120,21 +120,21 @@ describe("client:queue in four nginx workers", function()
     local n = start(m, { flush_interval = 0.2, shared_dict = "budgets" }, "event")
     socket.sleep(0.2)
     n:get("/go")
-    -- when each events call reached the emulator, as seen from here every 20 ms
-    local seen, t0 = {}, socket.gettime()
+    local t0 = socket.gettime()
     while socket.gettime() - t0 < 20 do
-      local calls = #qs.bodies(m, "/events/users")
-      while #seen < calls do seen[#seen + 1] = socket.gettime() end
       local t = totals(n)
       if t.accepted == WORKERS * PER_WORKER and t.pending == 0 then break end
       socket.sleep(0.02)
     end
     assert.equal(0, totals(n).pending)
+    -- when each events call reached the emulator (its own clock): one at a time means each call starts
+    -- after the answer to the one before, which the emulator holds 0.2 s (nginx's cached clock may lag a little)
+    local _, seen = qs.bodies(m, "/events/users")
     assert.is_true(#seen >= WORKERS + 1)
     assert.is_true(seen[2] - seen[1] >= 2.9, "a call " .. (seen[2] - seen[1]) .. " s after the 429")
     for k = 3, #seen do
-      assert.is_true(seen[k] - seen[k - 1] >= 0.15, ("calls %d and %d %.3f s apart"):format(k - 1, k,
-                                                                                      seen[k] - seen[k - 1]))
+      assert.is_true(seen[k] - seen[k - 1] >= 0.18, ("calls %d and %d %.3f s apart"):format(k - 1, k,
+                                                                                       seen[k] - seen[k - 1]))
     end
     local total = 0
     for _, list in pairs(qs.events(m)) do total = total + #list end

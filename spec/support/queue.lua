@@ -6,7 +6,8 @@
 --   local c = qs.client(m, { now = clock.now, sleep = clock.sleep })
 --   qs.events(m) --> { [custom_id] = { event, ... } }   (app "ios", in the order received)
 --   qs.profiles(m), qs.custom_data(m) --> { [custom_id] = record }
---   qs.bodies(m, "/events/users") --> the decoded bodies of the logged requests to that path, in order
+--   qs.bodies(m, "/events/users") --> the decoded bodies of the logged requests to that path, in order,
+--                                     and when each arrived (the emulator's clock)
 --   qs.count(map) --> number of keys
 --   local main, env = qs.nginx_env(m, { QUEUE_OPTS = ... })   -- for nginx.start{ main = main, env = env }
 local batch = require "batch"
@@ -58,13 +59,17 @@ function M.profiles(m) return m:state().projects[m.keys.project_key].profiles en
 
 function M.custom_data(m) return m:state().apps.ios.custom_data end
 
--- The decoded JSON bodies of the logged requests whose path ends with `suffix`, oldest first.
+-- The decoded JSON bodies of the logged requests whose path ends with `suffix`, oldest first, and the
+-- times they arrived at (the emulator's clock).
 function M.bodies(m, suffix)
-  local out = {}
+  local out, times = {}, {}
   for _, e in ipairs(m:log()) do
-    if e.path:sub(-#suffix) == suffix then out[#out + 1] = cjson.decode(e.body) end
+    if e.path:sub(-#suffix) == suffix then
+      out[#out + 1] = cjson.decode(e.body)
+      times[#out] = e.time
+    end
   end
-  return out
+  return out, times
 end
 
 function M.count(map)

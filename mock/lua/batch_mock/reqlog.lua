@@ -38,6 +38,7 @@ function _M.append(method, uri, body)
     raw_path = var.request_uri:match("^[^?]*"),
     worker = ngx.worker.pid(),
     scheme = var.scheme,
+    time = ngx.req.start_time(), -- when the request arrived (seconds, to the millisecond)
   }
   d:set(tostring(seq), entry)
   if seq > _M.MAX then d:delete(tostring(seq - _M.MAX)) end
