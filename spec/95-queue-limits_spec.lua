@@ -163,6 +163,49 @@ describe("client:queue rate budgets", function()
     c2:close()
   end)
 
+  it("lets no other queue of the app take a route a 429 paused, not even as the slot is let go", function()
+    local clock = qs.clock()
+    local calls, record = recorder(clock)
+    local q2
+    -- the clock of both (one clock: their budgets are shared) runs q2's flush each time q1 reads it
+    -- after its 429: at every point where q1 could let the slot go before the pause is written, q2
+    -- tries to send
+    local after_429, in_q2 = false, false
+    local function now()
+      if after_429 and q2 and not in_q2 then
+        in_q2 = true
+        q2:flush{ deadline = 0.06 }
+        in_q2 = false
+      end
+      return clock.now()
+    end
+    local c1 = qs.client(m, { now = now, sleep = clock.sleep, on_event = function(ev)
+      record(ev)
+      if ev.type == "response" and ev.status == 429 then after_429 = true end
+    end })
+    local c2 = qs.client(m, { now = now, sleep = clock.sleep, on_event = record })
+    local q1 = c1:queue{ flush_interval = 60 }
+    q2 = c2:queue{ flush_interval = 60 }
+    m:fault{ path = "/events/users", count = 1, status = 429 }
+    for i = 1, 10 do assert(q1:track("a" .. i, { name = "first", attributes = { seq = i } })) end
+    for i = 1, 10 do assert(q2:track("b" .. i, { name = "second", attributes = { seq = i } })) end
+    q1:flush{ deadline = 0.01 }
+    after_429 = false
+    assert.equal(429, calls[1].status)
+    assert.equal(0, q1:close{ deadline = 60 }.pending)
+    assert.equal(0, q2:close{ deadline = 60 }.pending)
+    assert.is_true(#calls >= 2)
+    for k = 2, #calls do
+      local gap = calls[k].t - calls[1].t
+      assert.is_true(gap >= 5, ("call %d went %.2f s after the 429"):format(k, gap))
+    end
+    local events = 0
+    for _, list in pairs(qs.events(m)) do events = events + #list end
+    assert.equal(20, events)
+    c1:close()
+    c2:close()
+  end)
+
   it("takes the rates of the project when they are given, and sizes its batches to the burst", function()
     local clock = qs.clock()
     local c = qs.client(m, { now = clock.now, sleep = clock.sleep })

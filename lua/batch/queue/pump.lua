@@ -89,14 +89,24 @@ function _M.step(q, lane, now, flushing, deadline)
     resend_later(lane, b, now + SLOT_POLL)
     return false, now + SLOT_POLL
   end
+  -- another worker may have paused the route while this step made its batch (a slot's holder pauses
+  -- before it lets go, so whoever takes the slot next sees the pause here); the tokens stay spent
+  paused = bucket.paused(store, key, now)
+  if paused then
+    if not lane.rate then bucket.release(store, key) end
+    lane.budget_wait = b
+    resend_later(lane, b, paused)
+    return false, paused
+  end
   local ok, out = pcall(send.send, q, b, deadline)
-  if not lane.rate then bucket.release(store, key) end
   local after = q.client.now()
+  -- a 429's pause is written before the slot is let go, so whoever takes the slot next sees it
+  if ok and out.pause then bucket.pause(store, key, out.pause, after) end
+  if not lane.rate then bucket.release(store, key) end
   if not ok then -- a hook of the client (on_event) raised: the batch goes again, the raise goes on
     resend_later(lane, b, after)
     error(out, 0)
   end
-  if out.pause then bucket.pause(store, key, out.pause, after) end
   if out.resend then
     q.counts.failed = q.counts.failed + b.n
     resend_later(lane, b, out.resend)
