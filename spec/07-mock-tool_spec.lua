@@ -358,8 +358,11 @@ describe("bin/batch-mock, the tool", function()
         until found or not i
         assert.is_true(found, text .. "` is not in mock/README.md")
       end
-      -- no path of the machine that wrote it (the checkout's own folder)
+      -- no path of the machine that wrote it: the checkout's own folder, nor a home or work folder
       assert.is_nil(readme:find(files.root .. "/", 1, true))
+      for _, dir in ipairs{ "home", "root", "Users", "work", "farm" } do
+        assert.is_nil(readme:find("/" .. dir .. "/", 1, true), "mock/README.md names a /" .. dir .. "/ path")
+      end
     end)
   end)
 end)

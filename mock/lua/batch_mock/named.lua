@@ -10,13 +10,12 @@ local type, find = type, string.find
 
 local _M = {}
 
--- Nothing when v is a valid name, else the error name and message for `field` (default "name");
--- `what` ("audience", "catalog") names the collection in the message.
-function _M.check_name(v, what, field)
-  field = field or "name"
-  if validate.absent(v) then return validate.missing(field) end
+-- Nothing when the body's name v is valid, else the error name and message; `what` ("audience",
+-- "catalog") names the collection in the message.
+function _M.check_name(v, what)
+  if validate.absent(v) then return validate.missing("name") end
   if type(v) ~= "string" or #v > 255 or not find(v, "^[%w_%-]+$") then
-    return validate.malformed(field, what .. " names are letters, digits, _ and -, at most 255 characters")
+    return validate.malformed("name", what .. " names are letters, digits, _ and -, at most 255 characters")
   end
 end
 
