@@ -1,6 +1,10 @@
 /* The engine of a client handle: multi handle, slots, the one drive loop; see engine.h. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* poll */
+#endif
 #include "engine.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +12,8 @@
 #include "signals.h"
 
 #define POLL_MS_MAX 1000 /* the loop looks at the clock and the signals at least this often */
+
+static int watch_sockets(struct engine *e);
 
 /* A malloc'd copy of s (NULL for NULL); sets *ok to 0 when memory runs out. */
 static char *dup_string(const char *s, int *ok)
@@ -35,7 +41,7 @@ int engine_init(struct engine *e, const struct transfer_config *cfg)
     e->cfg.verify_tls = cfg->verify_tls;
     e->multi = curl_multi_init();
     e->share = curl_share_init();
-    if (!ok || e->multi == NULL || e->share == NULL)
+    if (!ok || e->multi == NULL || e->share == NULL || !watch_sockets(e))
         return 0;
     /* one thread per client: the share needs no lock callbacks */
     if (curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
@@ -63,6 +69,11 @@ void engine_free(struct engine *e)
         curl_share_cleanup(e->share);
     e->multi = NULL;
     e->share = NULL;
+    free(e->fds); /* after the multi handle, whose cleanup may still tell on_socket of its sockets */
+    free(e->ready);
+    e->fds = NULL;
+    e->ready = NULL;
+    e->nfds = e->cap = 0;
     free((char *)e->cfg.user_agent);
     free((char *)e->cfg.ca_file);
     free((char *)e->cfg.proxy);
@@ -164,41 +175,154 @@ static int collect(struct engine *e, engine_done_fn done, void *ud)
     return n;
 }
 
-/* The one loop: perform, hand over what ended, then wait on the sockets and the signal pipe (a signal
- * wakes the wait at once) until something happens, the time is up or a signal is pending. */
+/* Makes room for cap watched sockets. Returns 0 when memory runs out (what was there stays). */
+static int grow_watch(struct engine *e, int cap)
+{
+    struct pollfd *fds = realloc(e->fds, sizeof *fds * (size_t)cap);
+    struct engine_ready *ready;
+    if (fds == NULL)
+        return 0;
+    e->fds = fds;
+    ready = realloc(e->ready, sizeof *ready * (size_t)cap);
+    if (ready == NULL)
+        return 0;
+    e->ready = ready;
+    e->cap = cap;
+    return 1;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: keeps e->fds (entry 0 is the signal pipe) to the sockets libcurl waits on and
+ * what it waits for. A linear search: a few hundred entries at most, and a socket changes what it waits
+ * for about twice a request. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct engine *e = userp;
+    int i;
+    (void)easy;
+    (void)socketp;
+    for (i = 1; i < e->nfds && e->fds[i].fd != fd; i++)
+        ;
+    if (what == CURL_POLL_REMOVE) {
+        if (i < e->nfds)
+            e->fds[i] = e->fds[--e->nfds];
+        return 0;
+    }
+    if (i == e->nfds) {
+        if (e->nfds == e->cap && !grow_watch(e, e->cap * 2))
+            return -1; /* libcurl fails the transfers of this socket */
+        e->fds[e->nfds++].fd = fd;
+    }
+    e->fds[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) | (what & CURL_POLL_OUT ? POLLOUT : 0));
+    e->fds[i].revents = 0;
+    return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: when libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) (-1: never). */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct engine *e = userp;
+    (void)multi;
+    e->timer_at = timeout_ms < 0 ? -1.0 : clock_now() + (double)timeout_ms / 1000.0;
+    return 0;
+}
+
+/* Installs the callbacks above on e's multi handle. Returns 0 when libcurl or memory fails. */
+static int watch_sockets(struct engine *e)
+{
+    if (!grow_watch(e, 16))
+        return 0;
+    e->nfds = 1;
+    e->fds[0].fd = -1;
+    e->timer_at = -1.0;
+    return curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket) == CURLM_OK
+        && curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e) == CURLM_OK
+        && curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer) == CURLM_OK
+        && curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e) == CURLM_OK;
+}
+
+/* Tells libcurl what poll saw on the sockets (copied first: libcurl's callbacks reorder e->fds). Returns
+ * the first failure of the multi interface, or CURLM_OK. */
+static CURLMcode act_on_sockets(struct engine *e)
+{
+    CURLMcode first = CURLM_OK;
+    int i, n = 0, still;
+    for (i = 1; i < e->nfds; i++) {
+        short r = e->fds[i].revents;
+        if (r != 0) {
+            int ev = (r & (POLLIN | POLLHUP) ? CURL_CSELECT_IN : 0) | (r & POLLOUT ? CURL_CSELECT_OUT : 0)
+                | (r & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0);
+            e->ready[n].fd = e->fds[i].fd;
+            e->ready[n++].events = ev;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        CURLMcode mc = curl_multi_socket_action(e->multi, e->ready[i].fd, e->ready[i].events, &still);
+        if (first == CURLM_OK)
+            first = mc;
+    }
+    return first;
+}
+
+/* The milliseconds to wait for libcurl's timer, rounded up (never wake just before it), at most max_ms. */
+static int timer_wait_ms(const struct engine *e, double now, int max_ms)
+{
+    double left;
+    if (e->timer_at < 0)
+        return max_ms;
+    left = (e->timer_at - now) * 1000.0;
+    if (left <= 0)
+        return 0;
+    return left < max_ms ? (int)left + 1 : max_ms;
+}
+
+/* The one loop, on libcurl's socket interface (only the transfers whose sockets are ready, or whose time
+ * came, are looked at: a pool of hundreds costs per event, not per transfer): act on libcurl's timer, hand
+ * over what ended, then poll the sockets and the signal pipe (a signal wakes the poll at once) until
+ * something happens, the time is up or a signal is pending. */
 enum engine_status engine_drive(struct engine *e, long wait_ms, engine_done_fn done, void *ud)
 {
     double deadline = clock_now() + (wait_ms > 0 ? (double)wait_ms / 1000.0 : 0.0);
+    CURLMcode mc = CURLM_OK;
     for (;;) {
-        int still = 0, n, poll_ms = POLL_MS_MAX;
-        struct curl_waitfd wake;
-        CURLMcode mc = curl_multi_perform(e->multi, &still);
+        int n, poll_ms, still;
+        double now = clock_now();
+        if (e->timer_at >= 0 && e->timer_at <= now) {
+            CURLMcode tmc;
+            e->timer_at = -1.0; /* libcurl sets the next one */
+            tmc = curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+            if (mc == CURLM_OK)
+                mc = tmc;
+        }
         n = mc == CURLM_OK ? collect(e, done, ud) : fail_running(e, mc, done, ud);
+        mc = CURLM_OK;
         if (signals_pending()) /* even as the last transfer ends: the signal came during the wait */
             return ENGINE_INTERRUPTED;
         if (e->running == 0)
             return ENGINE_IDLE;
         if (n > 0)
-            continue;     /* done may have started more: perform them at once */
-        if (still == 0) { /* libcurl runs nothing while we think it does: never spin on it */
+            continue;                          /* done may have started more: libcurl's timer says when (at once) */
+        if (e->timer_at < 0 && e->nfds == 1) { /* nothing would ever wake the poll: never hang on it */
             fail_running(e, CURLM_INTERNAL_ERROR, done, ud);
             continue;
         }
+        poll_ms = timer_wait_ms(e, now, POLL_MS_MAX);
         if (wait_ms >= 0) {
-            double left = (deadline - clock_now()) * 1000.0;
+            double left = (deadline - now) * 1000.0;
             if (left <= 0)
                 return ENGINE_TIME_UP;
             if (left < poll_ms)
                 poll_ms = (int)left + 1; /* round up: never wake just before the deadline */
         }
-        wake.fd = signals_fd();
-        wake.events = CURL_WAIT_POLLIN;
-        wake.revents = 0;
-        mc = curl_multi_poll(e->multi, &wake, wake.fd >= 0 ? 1 : 0, poll_ms, NULL);
-        if (mc != CURLM_OK)
-            fail_running(e, mc, done, ud);
-        else if (wake.revents != 0 && !signals_pending())
+        e->fds[0].fd = signals_fd();
+        e->fds[0].events = POLLIN;
+        if (poll(e->fds, (nfds_t)e->nfds, poll_ms) < 0) {
+            if (errno != EINTR)
+                mc = CURLM_INTERNAL_ERROR; /* every transfer ends with it: the loop cannot wait */
+            continue;
+        }
+        if (e->fds[0].revents != 0 && !signals_pending())
             signals_drain(); /* a byte of a signal already acted on: never spin on it */
+        mc = act_on_sockets(e);
     }
 }
 

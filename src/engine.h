@@ -8,9 +8,17 @@
 #ifndef BATCH_ENGINE_H
 #define BATCH_ENGINE_H
 
+#include <poll.h>
+
 #include <curl/curl.h>
 
 #include "transfer.h"
+
+/* A socket poll found ready, and what it is ready for (CURL_CSELECT_* bits). */
+struct engine_ready {
+    curl_socket_t fd;
+    int events;
+};
 
 /* One easy handle and the transfer it runs. */
 struct slot {
@@ -24,7 +32,12 @@ struct engine {
     CURLSH *share;
     struct slot **slots; /* made on demand and kept (their connections stay in the cache) */
     int nslots;
-    int running;                /* slots in the multi handle */
+    int running; /* slots in the multi handle */
+    /* what libcurl's socket interface asks to watch (engine.c); fds[0] is the signal pipe */
+    struct pollfd *fds;
+    int nfds, cap;
+    struct engine_ready *ready; /* cap entries: the sockets one poll found ready */
+    double timer_at;            /* clock_now() time libcurl's timer is due, or -1 for none */
     struct transfer_config cfg; /* its strings are malloc'd copies owned here */
 };
 
