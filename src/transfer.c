@@ -138,6 +138,11 @@ static CURLcode setup_handle(struct transfer *t, const struct transfer_config *c
     SET(CURLOPT_NOSIGNAL, 1L); /* SIGPIPE is handled at module load, see core.c */
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x073E00
+    /* libcurl's least (its default is 64 KB a handle): request heads and JSON bodies are small, and a
+     * pool of 256 handles keeps 12 MB less (section (b) of make bench) */
+    SET(CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+#endif
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #else
