@@ -76,7 +76,8 @@ describe("batch.core", function()
       local methods = {}
       for k in pairs(getmetatable(h).__index) do methods[#methods + 1] = k end
       table.sort(methods)
-      assert.same({ "abort_many", "close", "finish_many", "request", "request_many", "start_many", "step_many" },
+      assert.same({ "abort_many", "close", "finish_many", "request", "request_many", "start_many", "step_many",
+                    "stream_many" },
         methods)
       h:close()
     end)

@@ -110,6 +110,67 @@ describe("parallel requests", function()
       assert.is_true(first[m:log()[1].connection])
     end)
 
+    it("stream_many makes each request as a slot frees up and hands each outcome over as it ends", function()
+      m:config{ latency = 0.02 }
+      local reqs = { req("/campaigns/" .. tokens[1]), req("/campaigns/nope"), { url = "http://127.0.0.1:1/closed" } }
+      for i = 4, 7 do reqs[i] = req("/campaigns/" .. tokens[i]) end
+      local made, ended, most, seen = 0, 0, 0, {}
+      local res, errs = {}, {}
+      assert.is_true(h:stream_many(function()
+        if made == #reqs then return nil end
+        made = made + 1
+        if made - ended > most then most = made - ended end
+        return reqs[made]
+      end, function(i, r, failure)
+        ended = ended + 1
+        seen[#seen + 1] = i
+        res[i], errs[i] = r, failure
+      end, { concurrency = 2 }))
+      m:config{ latency = 0 }
+      assert.equal(2, most, "never more than 2 requests made and not ended")
+      table.sort(seen)
+      assert.same({ 1, 2, 3, 4, 5, 6, 7 }, seen)
+      assert.equal(200, res[1].status)
+      assert.matches(tokens[1], res[1].body, 1, true)
+      assert.equal(404, res[2].status)
+      assert.is_nil(res[3])
+      assert.equal("network", errs[3].kind)
+      for i = 4, 7 do assert.matches(tokens[i], res[i].body, 1, true) end
+      assert.is_nil(errs[1] or errs[2] or errs[4])
+    end)
+
+    it("stream_many asks again after each outcome: a done may make another request", function()
+      local queue, got = { req("/campaigns/" .. tokens[1]) }, {}
+      h:stream_many(function() return table.remove(queue, 1) end, function(i, r)
+        got[i] = r.status
+        if i == 1 then queue[1] = req("/campaigns/" .. tokens[2]) end
+      end, { concurrency = 4 })
+      assert.same({ 200, 200 }, got)
+      assert.equal(2, #m:log())
+    end)
+
+    it("stream_many: a raise in next or done cancels the run and goes on; the handle works after", function()
+      m:config{ latency = 0.2 }
+      local sinks, n = {}, 0
+      local function next_req()
+        n = n + 1
+        if n > 3 then return nil end
+        local r = req("/campaigns/" .. tokens[n])
+        r.sink = tmp .. "/stream" .. n .. ".json"
+        sinks[n] = r.sink
+        return r
+      end
+      assert.has_error(function()
+        h:stream_many(next_req, function() error("boom", 0) end, { concurrency = 3 })
+      end, "boom")
+      m:config{ latency = 0 }
+      for _, path in ipairs(sinks) do assert.is_false(exists(path), path .. " left behind") end
+      assert.has_error(function() h:stream_many(function() return 42 end, function() end) end,
+        "batch.core: stream_many's next must return a request table or nil, got number")
+      assert.has_error(function() h:stream_many(nil, function() end) end)
+      assert.equal(200, h:request(req("/campaigns/" .. tokens[1])).status)
+    end)
+
     it("streams bodies to sink files; a failed transfer leaves no file", function()
       local reqs = {}
       for i = 1, 4 do
@@ -267,6 +328,48 @@ describe("parallel requests", function()
       assert.equal("MALFORMED_PARAMETER", errs[tokens[5]].name)
       assert.equal(1, errs[tokens[5]].attempts)
       assert.equal(3, retries) -- tokens[3] twice, tokens[4] once
+    end)
+
+    it("retries the same way when nothing of the caller's runs per request (the streamed rounds)", function()
+      m:fault{ path = "/campaigns/" .. tokens[3], status = 503, count = 2 }
+      m:fault{ path = "/campaigns/" .. tokens[4], action = "drop", count = 1 }
+      m:fault{ path = "/campaigns/" .. tokens[5], status = 400, count = 1 }
+      local slept = {}
+      local c2 = batch.new{ api_key = keys.api_key, rest_key = keys.rest_key, base_url = m.url,
+                            sleep = function(s) slept[#slept + 1] = s end }
+      local got, errs = c2.campaigns:get_many({ tokens[1], tokens[3], tokens[4], tokens[5] }, { concurrency = 4 })
+      c2:close()
+      assert.equal(tokens[1], got[tokens[1]].campaign_token)
+      assert.equal(tokens[3], got[tokens[3]].campaign_token)
+      assert.equal(tokens[4], got[tokens[4]].campaign_token)
+      assert.equal("MALFORMED_PARAMETER", errs[tokens[5]].name)
+      assert.equal(1, errs[tokens[5]].attempts)
+      -- a wait before each later round: tokens[3] twice, tokens[4] once, together when their delays allow
+      assert.is_true(#slept >= 2 and #slept <= 3, #slept .. " waits")
+      local sent = {}
+      for _, r in ipairs(m:log()) do sent[r.path] = (sent[r.path] or 0) + 1 end
+      local function path(t) return "/1.1/" .. keys.api_key .. "/campaigns/" .. t end
+      assert.equal(1, sent[path(tokens[1])])
+      assert.equal(3, sent[path(tokens[3])])
+      assert.equal(2, sent[path(tokens[4])])
+      assert.equal(1, sent[path(tokens[5])])
+    end)
+
+    it("an on_event handler may call the same client while get_many runs", function()
+      local inner
+      local c2
+      c2 = batch.new{ api_key = keys.api_key, rest_key = keys.rest_key, base_url = m.url,
+                      on_event = function(ev)
+                        if ev.type == "response" and inner == nil then
+                          inner = false -- the inner call's own events come here too
+                          inner = assert(c2.campaigns:get(tokens[3]))
+                        end
+                      end }
+      local got, errs = c2.campaigns:get_many({ tokens[1], tokens[2] }, { concurrency = 2 })
+      c2:close()
+      assert.is_nil(next(errs))
+      assert.equal(2, count(got))
+      assert.equal(tokens[3], inner.campaign_token)
     end)
 
     it("gives up after max_retries with the last error", function()

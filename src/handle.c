@@ -43,12 +43,15 @@
 /* What start_many started: active until finish_many or abort_many. */
 struct run {
     int active;
+    int stream;             /* stream_many: requests come from next_ref, outcomes go to done_ref */
     int reqs_ref;           /* registry: the array of request tables */
+    int next_ref;           /* registry: stream_many's next() -> req | nil */
+    int done_ref;           /* registry: stream_many's done(i, res, failure) */
     int res_ref;            /* registry: results so far, by index */
     int err_ref;            /* registry: failures so far, by index */
     int anchors_ref;        /* registry: the body strings of the running requests, by index (libcurl keeps pointers) */
     int sunk_ref;           /* registry: the sink paths of the requests ended whole, by index (an abort removes them) */
-    int n;                  /* requests */
+    int n;                  /* requests (stream_many: made so far) */
     int next;               /* index of the next request to start */
     int ended;              /* requests ended */
     int concurrency;        /* slots used at most */
@@ -119,6 +122,8 @@ static void end_run(lua_State *L, struct handle *h, int discard)
     if (discard)
         remove_sunk(L, r);
     unref(L, &r->reqs_ref);
+    unref(L, &r->next_ref);
+    unref(L, &r->done_ref);
     unref(L, &r->res_ref);
     unref(L, &r->err_ref);
     unref(L, &r->anchors_ref);
@@ -212,17 +217,14 @@ static int l_request(lua_State *L)
 
 /* ---- many requests ----------------------------------------------------------------------------- */
 
-/* Stores the outcome of slot s's ended transfer at its index (results or failures) and frees the slot.
- * Stack: balanced. */
+/* Hands the outcome of slot s's ended transfer over, then frees the slot: stored at its index (results
+ * or failures), or for stream_many passed to done(i, res, nil) or done(i, nil, failure) (a raise there
+ * ends the run, see protected). Stack: balanced. */
 static void store_outcome(lua_State *L, struct handle *h, struct slot *s)
 {
     struct run *r = &h->run;
     int i = s->index;
     r->bytes_ended += s->tr.bytes;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, transfer_ok(&s->tr) ? r->res_ref : r->err_ref); /* outcomes */
-    response_push(L, &s->tr);                                                         /* outcomes o */
-    lua_rawseti(L, -2, i);                                                            /* outcomes */
-    lua_pop(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->anchors_ref); /* anchors */
     lua_pushnil(L);
     lua_rawseti(L, -2, i);
@@ -233,26 +235,71 @@ static void store_outcome(lua_State *L, struct handle *h, struct slot *s)
         lua_rawseti(L, -2, i);
         lua_pop(L, 1);
     }
-    transfer_release(&s->tr);
     s->index = 0;
     r->ended++;
+    if (r->stream) {
+        int ok = transfer_ok(&s->tr);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, r->done_ref); /* done */
+        lua_pushinteger(L, i);                          /* done i */
+        if (!ok)
+            lua_pushnil(L);       /* done i nil */
+        response_push(L, &s->tr); /* done i res | done i nil failure */
+        if (ok)
+            lua_pushnil(L);
+        transfer_release(&s->tr); /* before done runs: its transfer is over */
+        lua_call(L, 3, 0);
+        return;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, transfer_ok(&s->tr) ? r->res_ref : r->err_ref); /* outcomes */
+    response_push(L, &s->tr);                                                         /* outcomes o */
+    lua_rawseti(L, -2, i);                                                            /* outcomes */
+    lua_pop(L, 1);
+    transfer_release(&s->tr);
 }
 
-/* Starts the next pending requests on the idle slot s until one runs (a request libcurl refuses at once
- * ends as a failure right away). Raises only when a request table no longer reads as it did when
- * start_many checked it. Stack: balanced. */
-static void fill_slot(lua_State *L, struct handle *h, struct slot *s)
+/* Pushes the next request of the run, or nil when there is none (for now, in a stream: a done that runs
+ * later may make more) and returns its index (0 for none). Stack: +1. */
+static int next_request(lua_State *L, struct run *r)
+{
+    if (!r->stream) {
+        if (r->next > r->n) {
+            lua_pushnil(L);
+            return 0;
+        }
+        lua_rawgeti(L, LUA_REGISTRYINDEX, r->reqs_ref); /* reqs */
+        lua_rawgeti(L, -1, r->next);                    /* reqs req */
+        lua_remove(L, -2);                              /* req */
+        return r->next++;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->next_ref); /* next */
+    lua_call(L, 0, 1);                              /* req|nil */
+    if (lua_isnil(L, -1))
+        return 0;
+    if (!lua_istable(L, -1))
+        luaL_error(L, "batch.core: stream_many's next must return a request table or nil, got %s",
+                   luaL_typename(L, -1));
+    r->next++;
+    return ++r->n;
+}
+
+/* Starts the next requests on the idle slot s until one runs (a request libcurl refuses at once ends as a
+ * failure right away) or none is left. Returns 0 when none was left. Raises when a request table no
+ * longer reads as it did when start_many checked it (stream_many: is malformed). Stack: balanced. */
+static int fill_slot(lua_State *L, struct handle *h, struct slot *s)
 {
     struct run *r = &h->run;
-    while (s->index == 0 && r->next <= r->n) {
+    while (s->index == 0) {
         struct transfer_options o;
-        int top = lua_gettop(L), req, i = r->next++;
+        int top = lua_gettop(L), req, i;
         CURLcode rc;
-        lua_rawgeti(L, LUA_REGISTRYINDEX, r->reqs_ref); /* reqs */
-        lua_rawgeti(L, -1, i);                          /* reqs req */
+        i = next_request(L, r); /* req|nil */
+        if (i == 0) {
+            lua_settop(L, top);
+            return 0;
+        }
         req = lua_gettop(L);
         transfer_release(&s->tr);
-        request_read(L, req, 2, &h->defaults, &s->tr, &o); /* reqs req fields... */
+        request_read(L, req, 2, &h->defaults, &s->tr, &o); /* req fields... */
         if (o.body != NULL) { /* the body string must outlive the transfer: libcurl does not copy it */
             lua_rawgeti(L, LUA_REGISTRYINDEX, r->anchors_ref);
             lua_pushvalue(L, req + REQUEST_BODY_SLOT);
@@ -270,6 +317,7 @@ static void fill_slot(lua_State *L, struct handle *h, struct slot *s)
             store_outcome(L, h, s);
         }
     }
+    return 1;
 }
 
 /* What engine_drive hands each ended transfer of a run to. */
@@ -286,13 +334,14 @@ static void on_done(void *ud, struct slot *s)
     fill_slot(st->L, st->h, s);
 }
 
-/* lua_pcall'd with (handle): starts the first requests, up to the concurrency. */
+/* lua_pcall'd with (handle): starts the first requests, up to the concurrency (or until none is left). */
 static int run_fill(lua_State *L)
 {
     struct handle *h = lua_touserdata(L, 1);
     int k;
     for (k = 0; k < h->run.concurrency; k++)
-        fill_slot(L, h, h->engine.slots[k]);
+        if (!fill_slot(L, h, h->engine.slots[k]))
+            break;
     return 0;
 }
 
@@ -317,25 +366,43 @@ static int run_drive(lua_State *L)
     return 0;
 }
 
-/* Reads opts.concurrency at index 3 (nil: the default). */
-static int read_concurrency(lua_State *L)
+/* Reads opts.concurrency, opts at index arg (nil: the default). */
+static int read_concurrency(lua_State *L, int arg)
 {
     lua_Number v;
-    if (lua_isnoneornil(L, 3))
+    if (lua_isnoneornil(L, arg))
         return DEFAULT_CONCURRENCY;
-    luaL_checktype(L, 3, LUA_TTABLE);
-    lua_getfield(L, 3, "concurrency");
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_getfield(L, arg, "concurrency");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         return DEFAULT_CONCURRENCY;
     }
     if (lua_type(L, -1) != LUA_TNUMBER)
-        luaL_argerror(L, 3, "'concurrency' must be a whole number");
+        luaL_argerror(L, arg, "'concurrency' must be a whole number");
     v = lua_tonumber(L, -1);
     if (!(v >= 1 && v <= MAX_CONCURRENCY) || v != (lua_Number)(lua_Integer)v)
-        luaL_argerror(L, 3, lua_pushfstring(L, "'concurrency' must be a whole number from 1 to %d", MAX_CONCURRENCY));
+        luaL_argerror(L, arg, lua_pushfstring(L, "'concurrency' must be a whole number from 1 to %d", MAX_CONCURRENCY));
     lua_pop(L, 1);
     return (int)v;
+}
+
+/* Makes the pool conc slots large and a new run active (its references the caller's to set). */
+static void begin_run(lua_State *L, struct handle *h, int conc)
+{
+    struct run *r = &h->run;
+    if (!engine_grow(&h->engine, conc))
+        luaL_error(L, "batch.core: out of memory (or libcurl failed) making %d handles", conc);
+    memset(r, 0, sizeof *r);
+    r->reqs_ref = r->next_ref = r->done_ref = r->res_ref = r->err_ref = LUA_NOREF;
+    r->anchors_ref = r->sunk_ref = LUA_NOREF;
+    r->active = 1; /* from here on abort_run cleans up whatever raises */
+    lua_createtable(L, conc, 0);
+    r->anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    r->sunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    r->next = 1;
+    r->concurrency = conc;
 }
 
 /* h:start_many(reqs [, {concurrency = 16}]) -> true. Checks every request table first (a malformed one
@@ -345,7 +412,7 @@ static int l_start_many(lua_State *L)
     struct handle *h = check(L, WANT_IDLE);
     struct run *r = &h->run;
     struct transfer *scratch = &h->engine.slots[0]->tr;
-    int conc = read_concurrency(L), n, i;
+    int conc = read_concurrency(L, 3), n, i;
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     n = (int)compat_rawlen(L, 2);
@@ -363,24 +430,14 @@ static int l_start_many(lua_State *L)
     }
     if (conc > n)
         conc = n;
-    if (!engine_grow(&h->engine, conc))
-        return luaL_error(L, "batch.core: out of memory (or libcurl failed) making %d handles", conc);
-    memset(r, 0, sizeof *r);
-    r->reqs_ref = r->res_ref = r->err_ref = r->anchors_ref = r->sunk_ref = LUA_NOREF;
-    r->active = 1; /* from here on abort_run cleans up whatever raises */
+    begin_run(L, h, conc);
     lua_pushvalue(L, 2);
     r->reqs_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_createtable(L, n, 0);
     r->res_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     r->err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_createtable(L, conc, 0);
-    r->anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_newtable(L);
-    r->sunk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     r->n = n;
-    r->next = 1;
-    r->concurrency = conc;
     protected(L, h, run_fill, 0);
     lua_pushboolean(L, 1);
     return 1;
@@ -464,6 +521,35 @@ static int l_request_many(lua_State *L)
     return l_finish_many(L);
 }
 
+/* h:stream_many(next, done [, {concurrency = 16}]) -> true: requests made as slots free up and outcomes
+ * handed over as they come, so a run of thousands holds only what is in flight. next() gives the next
+ * request table, or nil when there is none for now (it is asked again each time a transfer ends: the
+ * done of that transfer may have made another); done(i, res, failure) gets the outcome of the i-th
+ * request next gave (res as h:request gives it, or nil and the failure). Returns once nothing runs and
+ * next gives nil. A raise in next or done (or a signal) cancels what runs, removes the sink files of the
+ * run, and is raised again. Stack: 1 handle, 2 next, 3 done, 4 options. */
+static int l_stream_many(lua_State *L)
+{
+    struct handle *h = check(L, WANT_IDLE);
+    struct run *r = &h->run;
+    int conc;
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_settop(L, 4);
+    conc = read_concurrency(L, 4);
+    begin_run(L, h, conc);
+    r->stream = 1;
+    lua_pushvalue(L, 2);
+    r->next_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, 3);
+    r->done_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    protected(L, h, run_fill, 0);
+    protected(L, h, run_drive, -1);
+    end_run(L, h, 0);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* ---- the handle -------------------------------------------------------------------------------- */
 
 /* Cancels what runs (removing its partial sink files) and frees the engine. Idempotent: close, __gc and
@@ -543,10 +629,9 @@ static int l_tostring(lua_State *L)
 /* Every method gets push_outcome as its upvalue (h:request calls it under lua_pcall without making a
  * closure per call). */
 static const luaL_Reg methods[] = {
-    {"request", l_request},       {"start_many", l_start_many},
-    {"step_many", l_step_many},   {"finish_many", l_finish_many},
-    {"abort_many", l_abort_many}, {"request_many", l_request_many},
-    {"close", l_close},           {NULL, NULL},
+    {"request", l_request},         {"start_many", l_start_many}, {"step_many", l_step_many},
+    {"finish_many", l_finish_many}, {"abort_many", l_abort_many}, {"request_many", l_request_many},
+    {"stream_many", l_stream_many}, {"close", l_close},           {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

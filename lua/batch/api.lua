@@ -297,21 +297,25 @@ end
 -- The same route called for each of ps at once (at most `concurrency` in flight), under one deadline
 -- (`deadline`, absolute, or opts.deadline). Returns results and errors, tables by index.
 function _M.request_many(client, route, ps, opts, concurrency, deadline)
-  local results, errors, jobs, index = {}, {}, {}, {}
+  local results, errors = {}, {}
   deadline = deadline or validate.deadline(client, opts)
-  for i, p in ipairs(ps) do
-    local job, err = _M.job(client, route, p, opts, deadline)
-    if job then
-      jobs[#jobs + 1], index[#jobs + 1] = job, i
-    else
+  local i, n = 0, #ps
+  -- each job is made when the engine has room for it, and dropped once its result is kept
+  local function make()
+    while i < n do
+      i = i + 1
+      local job, err = _M.job(client, route, ps[i], opts, deadline)
+      if job then
+        job.index = i
+        return job
+      end
       errors[i] = err
     end
   end
-  if #jobs > 0 then engine.run(client, jobs, { concurrency = concurrency }) end
-  for k, job in ipairs(jobs) do
-    local i = index[k]
-    if job.value ~= nil then results[i] = job.value else errors[i] = job.err end
+  local function ended(job)
+    if job.value ~= nil then results[job.index] = job.value else errors[job.index] = job.err end
   end
+  engine.stream(client, make, ended, { concurrency = concurrency, stream = true })
   return results, errors
 end
 

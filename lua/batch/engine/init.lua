@@ -149,87 +149,180 @@ local function settle(client, job, res, failure, started, now)
   fail(client, job, e)
 end
 
--- Runs jobs to their end: each gets a value or an error. opts.concurrency bounds the transfers in flight;
--- opts.on_progress(bytes, total) sees the body bytes of the round in flight (false cancels every transfer: the
--- jobs still running end with CANCELLED). Failed attempts whose retry is due at the same time go
--- together in the next round.
-function _M.run(client, jobs, opts)
+-- One round of attempts on the transport: next_req() gives the round's requests (nil: no more), each
+-- outcome goes to on_done(k, res, failure, now), k the request's place in the round, now the clock's
+-- time after the round's transfers (nil: read it). With `streamed`, a transport with a stream of its own
+-- asks for requests as it has room and hands outcomes over as they come, so a round of thousands holds
+-- only what is in flight; otherwise a parallel transport gets the round's requests at once, and one
+-- that is not parallel gets them one after the other, each made when it goes. Returns false when
+-- on_progress cancelled the round (its requests' outcomes then never come).
+local function round(client, next_req, on_done, concurrency, on_progress, streamed)
   local transport = client.transport
-  local sequential = not transport.parallel
+  if streamed then
+    transport.stream(next_req, on_done, { concurrency = concurrency })
+    return true
+  end
+  local o = { concurrency = concurrency, on_progress = on_progress }
+  if not transport.parallel then
+    local k = 0
+    for req in next_req do
+      k = k + 1
+      if on_progress then
+        local results, failures = transport.request_many({ req }, o)
+        if not results then return false end
+        on_done(k, results[1], failures[1])
+      else
+        on_done(k, transport.request(req))
+      end
+    end
+    return true
+  end
+  local reqs = {}
+  for req in next_req do reqs[#reqs + 1] = req end
+  local results, failures
+  if #reqs == 0 then return true end
+  if #reqs == 1 and not on_progress then
+    local res, failure = transport.request(reqs[1])
+    results, failures = { res }, { failure }
+  else
+    results, failures = transport.request_many(reqs, o)
+    if not results then return false end
+  end
+  local now = client.now()
+  for k = 1, #reqs do on_done(k, results[k], failures[k], now) end
+  return true
+end
+
+-- Runs jobs to their end, each getting a value or an error: the first attempts of all of them, and the
+-- tries again at once (fields.again), in one round; then, after the wait for the soonest backoff, the
+-- attempts due by then in the next round, and so on. Jobs come from make() (nil: no more), made as the
+-- round has room for them, and each is handed to ended(job) (optional) once it has job.value or job.err.
+-- opts.concurrency bounds the transfers in flight; opts.on_progress(bytes, total) sees the body bytes of
+-- the round in flight (false cancels every transfer: the jobs not ended yet end with CANCELLED).
+-- opts.stream: the jobs' classify calls nothing on the client, so their transfers may be streamed
+-- (transport.stream) unless the caller's callbacks run per request (on_progress, on_event): those keep
+-- every round's transfers apart from the code of each attempt, so they may call the client.
+function _M.stream(client, make, ended, opts)
+  local transport = client.transport
   local concurrency = opts and opts.concurrency or 16
   local on_progress = opts and opts.on_progress
-  local pending = {}
-  for i = 1, #jobs do
-    local job = jobs[i]
-    job.attempts = 0
-    if job.write == nil then job.write = policy.is_write(job.method) end
-    pending[i] = job
-  end
+  local streamed = opts and opts.stream and transport.stream and not on_progress and not client.opts.on_event
+  local now = client.now() -- the time of the last outcome, or of the end of the last wait
+  local made_all = false
+  local due, due_head, due_tail = {}, 1, 0 -- jobs whose attempt is due now, first in first out
+  local waiting = {} -- jobs backing off, in the order their attempts failed
   local last = {} -- job -> error fields of its last failed attempt
   local next_at = {} -- job -> when its next attempt is due
   local delay_of, base_of = {}, {} -- job -> its backoff delay, and when it was decided
-  local backing_off = {} -- job -> true until the wait for its backoff (even of 0 s) has been made
-  -- `now` moves on by the clock after each round, and to the time waited for after each wait (an
-  -- injected sleep need not move the clock)
-  local now = client.now()
-  while #pending > 0 do
-    local due, reqs, starts, soonest, first = {}, {}, {}, nil, nil
-    local still = {}
-    for _, job in ipairs(pending) do
-      local at = next_at[job]
-      if at and (at > now or backing_off[job]) then
-        still[#still + 1] = job
-        if not soonest or at < soonest then soonest, first = at, job end
-      elseif sequential and #due > 0 then
-        still[#still + 1] = job -- one at a time: its request is made (and its timeout cut) when it goes
-      else
-        local req, e = next_request(client, job)
-        if req then
-          job.attempts = job.attempts + 1
-          due[#due + 1], reqs[#reqs + 1] = job, req
-          starts[#due] = announce(client, job, req)
-        else
-          fail(client, job, e or last[job] or Error.deadline())
-        end
+  local inflight, starts, sent = {}, {}, 0 -- by place in the round: job, and the time announce gave
+
+  local function finish(job)
+    last[job], next_at[job], delay_of[job], base_of[job] = nil, nil, nil, nil
+    if ended then ended(job) end
+  end
+
+  -- The job to attempt now: a new one while there are any, then those due again.
+  local function pull()
+    if not made_all then
+      local job = make()
+      if job then
+        job.attempts = 0
+        if job.write == nil then job.write = policy.is_write(job.method) end
+        return job
       end
+      made_all = true
     end
-    if #due == 0 then
-      if soonest then
-        wait(client, base_of[first] - now + delay_of[first]) -- as scheduled: the delay itself, usually
-        now = max(client.now(), soonest)
-        for _, job in ipairs(still) do
-          if next_at[job] <= now then backing_off[job] = nil end
-        end
+    if due_head <= due_tail then
+      local job = due[due_head]
+      due[due_head], due_head = nil, due_head + 1
+      return job
+    end
+  end
+
+  -- The request of the round's next attempt (its timeout cut when it is made), or nil.
+  local function next_req()
+    while true do
+      local job = pull()
+      if not job then return nil end
+      local req, e = next_request(client, job)
+      if req then
+        job.attempts = job.attempts + 1
+        sent = sent + 1
+        inflight[sent], starts[sent] = job, announce(client, job, req)
+        return req
       end
+      fail(client, job, e or last[job] or Error.deadline())
+      finish(job)
+    end
+  end
+
+  local function on_done(k, res, failure, at_time)
+    local job, started = inflight[k], starts[k]
+    inflight[k], starts[k] = nil, nil
+    now = at_time or client.now()
+    local e, at, delay = settle(client, job, res, failure, started, now)
+    if not at then return finish(job) end
+    last[job], next_at[job], delay_of[job], base_of[job] = e, at, delay, now
+    if e.again then
+      due_tail = due_tail + 1
+      due[due_tail] = job
     else
-      local results, failures
-      if #due == 1 and not on_progress then
-        local res, failure = transport.request(reqs[1])
-        results, failures = { res }, { failure }
-      else
-        results, failures = transport.request_many(reqs, { concurrency = concurrency, on_progress = on_progress })
+      waiting[#waiting + 1] = job
+    end
+  end
+
+  local cancelled = Error.cancelled_fields
+  while true do
+    sent = 0
+    if not round(client, next_req, on_done, concurrency, on_progress, streamed) then
+      for k = 1, sent do
+        local job = inflight[k]
+        if job then fail(client, job, cancelled("the transfer was cancelled by on_progress")) finish(job) end
       end
-      if not results then -- cancelled by on_progress
-        for _, job in ipairs(due) do
-          fail(client, job, Error.cancelled_fields("the transfer was cancelled by on_progress"))
-        end
-        for _, job in ipairs(still) do
-          fail(client, job, Error.cancelled_fields("the transfer was cancelled by on_progress"))
-        end
-        return jobs
+      for _, job in ipairs(waiting) do
+        fail(client, job, cancelled("the transfer was cancelled by on_progress"))
+        finish(job)
       end
-      now = client.now()
-      for k, job in ipairs(due) do
-        local e, at, delay = settle(client, job, results[k], failures[k], starts[k], now)
-        if at then
-          last[job], next_at[job], delay_of[job], base_of[job] = e, at, delay, now
-          backing_off[job] = not e.again or nil
+      local job = pull()
+      while job do
+        fail(client, job, cancelled("the transfer was cancelled by on_progress"))
+        finish(job)
+        job = pull()
+      end
+      return
+    end
+    if due_head > due_tail then
+      if #waiting == 0 then return end
+      -- wait for the soonest backoff (the first of equals), then every attempt due by then goes
+      local first = waiting[1]
+      for i = 2, #waiting do
+        if next_at[waiting[i]] < next_at[first] then first = waiting[i] end
+      end
+      local soonest = next_at[first]
+      wait(client, base_of[first] - now + delay_of[first]) -- as scheduled: the delay itself, usually
+      now = max(client.now(), soonest)
+      local still = {}
+      for _, job in ipairs(waiting) do
+        if next_at[job] <= now then
+          due_tail = due_tail + 1
+          due[due_tail] = job
+        else
           still[#still + 1] = job
         end
       end
+      waiting = still
     end
-    pending = still
   end
+end
+
+-- Runs an array of jobs to their end (see stream): after it, job.value holds each one's result, or
+-- job.err a batch.Error. Returns jobs.
+function _M.run(client, jobs, opts)
+  local i = 0
+  _M.stream(client, function()
+    i = i + 1
+    return jobs[i]
+  end, nil, opts)
   return jobs
 end
 

@@ -1,6 +1,7 @@
 -- The "curl" transport: the C core's handle (libcurl, blocking, keep-alive). One handle per client (its
--- for_app children share it): h:request for one exchange, the handle's pool (start_many / step_many) for
--- several at once and for transfers whose progress is reported.
+-- for_app children share it): h:request for one exchange, the handle's pool for several at once
+-- (stream_many, which makes each request as a slot frees up), and start_many / step_many for transfers
+-- whose progress is reported.
 local pcall, error = pcall, error
 
 local _M = {}
@@ -49,6 +50,11 @@ function _M.new(core, opts)
       error(results, 0)
     end
     return results, failures
+  end
+
+  -- requests made as the pool has room, outcomes handed over as they come (see h:stream_many)
+  function t.stream(next_req, on_done, o)
+    h:stream_many(next_req, on_done, o)
   end
 
   function t.close()

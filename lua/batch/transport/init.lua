@@ -5,6 +5,9 @@
 --       opts.concurrency: at most this many in flight; opts.on_progress(bytes, total): called as body
 --       bytes come (all requests together; total: their announced sizes, when known); returning false
 --       cancels every transfer (their sink files removed)
+--   t.stream(next, done, opts)  -- (optional) request_many without the tables: next() -> req | nil gives
+--       the requests as there is room (asked again after each outcome), done(k, res, failure) gets the
+--       outcome of the k-th as it comes; opts.concurrency as above, no progress
 --   t.close()                   -- releases connections; idempotent
 --   t.parallel                  -- whether request_many overlaps the transfers
 --   t.decodes                   -- whether req.decode = "json" gives res.json
