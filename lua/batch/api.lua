@@ -294,17 +294,18 @@ function _M.request(client, route, p, opts, deadline)
   return engine.call(client, job)
 end
 
--- The same route called for each of ps at once (at most `concurrency` in flight), under one deadline
--- (`deadline`, absolute, or opts.deadline). Returns results and errors, tables by index.
-function _M.request_many(client, route, ps, opts, concurrency, deadline)
+-- The same route called n times at once (at most `concurrency` in flight), param(i) giving the p of call
+-- i when the engine has room for it, under one deadline (`deadline`, absolute, or opts.deadline).
+-- Returns results and errors, tables by index.
+function _M.request_many(client, route, n, param, opts, concurrency, deadline)
   local results, errors = {}, {}
   deadline = deadline or validate.deadline(client, opts)
-  local i, n = 0, #ps
+  local i = 0
   -- each job is made when the engine has room for it, and dropped once its result is kept
   local function make()
     while i < n do
       i = i + 1
-      local job, err = _M.job(client, route, ps[i], opts, deadline)
+      local job, err = _M.job(client, route, param(i), opts, deadline)
       if job then
         job.index = i
         return job

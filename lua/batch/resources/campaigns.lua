@@ -30,16 +30,17 @@ function Resource:get_many(tokens, opts)
   validate.arg(fname, "tokens", tokens, "table")
   opts = call_opts(fname, opts, GET_MANY_OPTIONS)
   local concurrency = validate.concurrency(fname, opts and opts.concurrency or 16, MAX_CONCURRENCY)
-  local ps, order, seen = {}, {}, {}
+  local order, seen = {}, {}
   for i = 1, #tokens do
     local token = tokens[i]
     validate.arg(fname, "tokens[" .. i .. "]", token, "string")
     if not seen[token] then
       seen[token] = true
-      ps[#ps + 1], order[#ps + 1] = { token = token }, token
+      order[#order + 1] = token
     end
   end
-  local res, errs = api.request_many(self.client, self.r.get, ps, opts, concurrency)
+  local res, errs = api.request_many(self.client, self.r.get, #order, function(i) return { token = order[i] } end,
+                                     opts, concurrency)
   local results, errors = {}, {}
   for k, token in ipairs(order) do
     if res[k] ~= nil then results[token] = res[k] else errors[token] = errs[k] end

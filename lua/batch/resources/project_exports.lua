@@ -110,7 +110,8 @@ local function download_parts(self, fname, id_or_view, dir, opts)
     if not url then return nil, uerr end
     ps[i] = { url = url }
   end
-  local links, lerrs = api.request_many(client, R.link, ps, opts, concurrency, deadline)
+  local links, lerrs = api.request_many(client, R.link, #ps, function(i) return ps[i] end, opts, concurrency,
+                                        deadline)
   local parts, total = {}, 0
   for i, file in ipairs(files) do
     if not links[i] then return nil, lerrs[i] end
