@@ -49,7 +49,7 @@ deps:  ## install the Debian packages the build, the tests and the demo need (as
 lint: format-check  ## luacheck of every Lua file, and the C files' layout
 	luacheck -q .
 
-C_LAYOUT_FILES = src/*.c src/*.h fuzz/*.c
+C_LAYOUT_FILES = src/*.c src/*.h fuzz/*.c bench/*.c
 format:  ## lay out the C files by .clang-format
 	clang-format -i $(C_LAYOUT_FILES)
 
@@ -82,7 +82,7 @@ dist:  ## the source rock of HEAD into dist/ (no network)
 
 # The benchmarks of bench/ against the emulator, over HTTPS on 127.0.0.1 (a few minutes; not part of
 # `make test`): prints a table with the targets met or missed and writes bench/results.json.
-bench: build luajit build/bench/floor build/bench/rows_floor  ## the benchmarks (minutes; not in make test): bench/results.json
+bench: build luajit build/bench/floor build/bench/floor_many build/bench/rows_floor  ## the benchmarks (minutes; not in make test): bench/results.json
 	@sh bench/deps.sh
 	$(LUA) bench/run.lua
 
@@ -90,6 +90,11 @@ bench: build luajit build/bench/floor build/bench/rows_floor  ## the benchmarks 
 build/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS) -o $@ bench/floor.c $(CURL_LIBS)
+
+# The raw libcurl multi loop the scale benchmark (b) compares against.
+build/bench/floor_many: bench/floor_many.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS) -o $@ bench/floor_many.c $(CURL_LIBS)
 
 # What Lua 5.4 itself spends building rows as tables (section d's floor; no parsing, no I/O).
 build/bench/rows_floor: bench/rows_floor.c

@@ -27,6 +27,7 @@ local LUA = os.getenv("LUA") or "lua5.4"
 local QUICK = os.getenv("BENCH_QUICK") == "1"
 local ONLY = os.getenv("BENCH_ONLY")
 local FLOOR = ROOT .. "/build/bench/floor"
+local FLOOR_MANY = ROOT .. "/build/bench/floor_many"
 local ROWS_FLOOR = ROOT .. "/build/bench/rows_floor"
 local OUT = ROOT .. "/bench/results.json"
 
@@ -133,7 +134,7 @@ end
 -- What the section files of bench/ (bench/<section>_*.lua, each with run(ctx)) get from here.
 local ctx = {
   ROOT = ROOT, LUA = LUA, QUICK = QUICK, PIN = PIN, ncpu = ncpu, ALL_CPUS = ALL_CPUS, FLOOR = FLOOR,
-  ROWS_FLOOR = ROWS_FLOOR,
+  FLOOR_MANY = FLOOR_MANY, ROWS_FLOOR = ROWS_FLOOR,
   ENV = ENV, m = m, keys = keys, client = client, token = token, campaign_url = campaign_url,
   results = results, q = q, sh = sh, say = say, have = have, place = place, child = child, timed = timed,
   median = median, row = row, target = target,
