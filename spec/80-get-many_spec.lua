@@ -160,11 +160,17 @@ describe("parallel requests", function()
         sinks[n] = r.sink
         return r
       end
+      local given
       assert.has_error(function()
-        h:stream_many(next_req, function() error("boom", 0) end, { concurrency = 3 })
+        h:stream_many(next_req, function(i) given = i error("boom", 0) end, { concurrency = 3 })
       end, "boom")
       m:config{ latency = 0 }
-      for _, path in ipairs(sinks) do assert.is_false(exists(path), path .. " left behind") end
+      -- the file done was given is the caller's; those of the transfers still running are removed
+      for i, path in ipairs(sinks) do
+        if i == given then assert.is_true(exists(path), path .. " removed") else
+          assert.is_false(exists(path), path .. " left behind") end
+      end
+      os.remove(sinks[given])
       assert.has_error(function() h:stream_many(function() return 42 end, function() end) end,
         "batch.core: stream_many's next must return a request table or nil, got number")
       assert.has_error(function() h:stream_many(nil, function() end) end)
@@ -187,6 +193,17 @@ describe("parallel requests", function()
       end
       assert.equal("network", errs[5].kind)
       assert.is_false(exists(reqs[5].sink))
+    end)
+
+    it("step_many(0) moves the transfers on: a loop of zero waits ends them", function()
+      assert.is_true(h:start_many({ req("/campaigns/" .. tokens[1]), req("/campaigns/" .. tokens[2]) }))
+      local t0 = core.now()
+      local done
+      repeat done = h:step_many(0) until done or core.now() - t0 > 10
+      assert.is_true(done, "still running after 10 s of step_many(0)")
+      local res = h:finish_many()
+      assert.equal(200, res[1].status)
+      assert.equal(200, res[2].status)
     end)
 
     it("step_many reports progress; abort_many cancels and removes partial sinks", function()

@@ -14,6 +14,7 @@
 #define POLL_MS_MAX 1000 /* the loop looks at the clock and the signals at least this often */
 
 static int watch_sockets(struct engine *e);
+static int grow_watch(struct engine *e, int cap);
 
 /* A malloc'd copy of s (NULL for NULL); sets *ok to 0 when memory runs out. */
 static char *dup_string(const char *s, int *ok)
@@ -103,7 +104,9 @@ int engine_grow(struct engine *e, int n)
     }
     /* a few more than the slots: the API and a storage host may both be talked to */
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->nslots + 4);
-    return 1;
+    /* room to watch about three sockets a slot (a connection being made may try two addresses at once),
+     * made here where a failure can be told, not in on_socket */
+    return e->cap >= 3 * e->nslots + 8 || grow_watch(e, 3 * e->nslots + 8);
 }
 
 /* Adds the prepared easy handle of s to the multi handle. */
@@ -208,8 +211,10 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         return 0;
     }
     if (i == e->nfds) {
+        /* engine_grow keeps room for every slot's sockets: a -1 here would make libcurl give up on the
+         * whole multi handle, for good */
         if (e->nfds == e->cap && !grow_watch(e, e->cap * 2))
-            return -1; /* libcurl fails the transfers of this socket */
+            return -1;
         e->fds[e->nfds++].fd = fd;
     }
     e->fds[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) | (what & CURL_POLL_OUT ? POLLOUT : 0));
@@ -283,6 +288,7 @@ enum engine_status engine_drive(struct engine *e, long wait_ms, engine_done_fn d
 {
     double deadline = clock_now() + (wait_ms > 0 ? (double)wait_ms / 1000.0 : 0.0);
     CURLMcode mc = CURLM_OK;
+    int last_look = 0; /* the time is up: one more look at the sockets, without waiting, before returning */
     for (;;) {
         int n, poll_ms, still;
         double now = clock_now();
@@ -292,6 +298,7 @@ enum engine_status engine_drive(struct engine *e, long wait_ms, engine_done_fn d
             tmc = curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &still);
             if (mc == CURLM_OK)
                 mc = tmc;
+            now = clock_now();
         }
         n = mc == CURLM_OK ? collect(e, done, ud) : fail_running(e, mc, done, ud);
         mc = CURLM_OK;
@@ -308,10 +315,14 @@ enum engine_status engine_drive(struct engine *e, long wait_ms, engine_done_fn d
         poll_ms = timer_wait_ms(e, now, POLL_MS_MAX);
         if (wait_ms >= 0) {
             double left = (deadline - now) * 1000.0;
-            if (left <= 0)
-                return ENGINE_TIME_UP;
-            if (left < poll_ms)
+            if (left <= 0) {
+                if (last_look)
+                    return ENGINE_TIME_UP;
+                last_look = 1; /* what is ready now moves on, even for a wait of 0 */
+                poll_ms = 0;
+            } else if (left < poll_ms) {
                 poll_ms = (int)left + 1; /* round up: never wake just before the deadline */
+            }
         }
         e->fds[0].fd = signals_fd();
         e->fds[0].events = POLLIN;

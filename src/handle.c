@@ -7,15 +7,18 @@
  *   h:finish_many()                      -> results, failures
  *   h:abort_many()
  *   h:request_many(reqs [, {concurrency}]) -> results, failures
+ *   h:stream_many(next, done [, {concurrency}]) -> true
  *   h:close(), __gc, __close
  * One engine (engine.c) runs everything: h:request is a run of one request on slot 1, without a Lua table
  * beyond its result; start_many runs many on up to `concurrency` slots, their outcomes stored by index as
- * they end. The C core never runs Lua code while a transfer runs: outcomes become Lua values once their
- * transfer is over.
+ * they end; stream_many asks Lua's next() for each request as a slot frees up and hands each outcome to
+ * done() as it ends, so that Lua code runs between transfers (never inside a libcurl callback: outcomes
+ * become Lua values once their transfer is over).
  *
- * No raise leaves a handle unusable: whatever builds Lua values while a run is active runs under lua_pcall
- * (a failure there cancels the run, then raises again), a signal cancels what runs before it raises, and a
- * malformed request table raises before anything starts.
+ * No raise leaves a handle unusable: whatever builds Lua values or runs Lua code while a run is active
+ * runs under lua_pcall (a failure there cancels the run, ends the wait on signals, then raises again), a
+ * signal cancels what runs before it raises, and a malformed request table of start_many raises before
+ * anything starts.
  */
 /* unlink is POSIX, hidden by -std=c99 unless asked for (the Makefile asks too) */
 #ifndef _POSIX_C_SOURCE
@@ -40,7 +43,7 @@
 #define MAX_CONCURRENCY 1024
 #define DEFAULT_STEP_SECONDS 0.1
 
-/* What start_many started: active until finish_many or abort_many. */
+/* What start_many started (active until finish_many or abort_many), or stream_many (until it returns). */
 struct run {
     int active;
     int stream;             /* stream_many: requests come from next_ref, outcomes go to done_ref */
@@ -52,7 +55,8 @@ struct run {
     int anchors_ref;        /* registry: the body strings of the running requests, by index (libcurl keeps pointers) */
     int sunk_ref;           /* registry: the sink paths of the requests ended whole, by index (an abort removes them) */
     int n;                  /* requests (stream_many: made so far) */
-    int next;               /* index of the next request to start */
+    int next;               /* index of the next request to start (start_many) */
+    int starved;            /* stream_many: next gave nil while a slot was idle */
     int ended;              /* requests ended */
     int concurrency;        /* slots used at most */
     curl_off_t bytes_ended; /* body bytes of the requests ended */
@@ -229,7 +233,7 @@ static void store_outcome(lua_State *L, struct handle *h, struct slot *s)
     lua_pushnil(L);
     lua_rawseti(L, -2, i);
     lua_pop(L, 1);
-    if (s->tr.sunk) {
+    if (s->tr.sunk && !r->stream) {                     /* handed to done, a file is the caller's: an abort leaves it */
         lua_rawgeti(L, LUA_REGISTRYINDEX, r->sunk_ref); /* sunk */
         lua_pushstring(L, s->tr.sink_path);
         lua_rawseti(L, -2, i);
@@ -273,18 +277,20 @@ static int next_request(lua_State *L, struct run *r)
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->next_ref); /* next */
     lua_call(L, 0, 1);                              /* req|nil */
-    if (lua_isnil(L, -1))
+    if (lua_isnil(L, -1)) {
+        r->starved = 1;
         return 0;
+    }
     if (!lua_istable(L, -1))
         luaL_error(L, "batch.core: stream_many's next must return a request table or nil, got %s",
                    luaL_typename(L, -1));
-    r->next++;
     return ++r->n;
 }
 
 /* Starts the next requests on the idle slot s until one runs (a request libcurl refuses at once ends as a
  * failure right away) or none is left. Returns 0 when none was left. Raises when a request table no
- * longer reads as it did when start_many checked it (stream_many: is malformed). Stack: balanced. */
+ * longer reads as it did when start_many checked it, or for stream_many when one is malformed or next or
+ * done raised. Stack: balanced. */
 static int fill_slot(lua_State *L, struct handle *h, struct slot *s)
 {
     struct run *r = &h->run;
@@ -326,44 +332,79 @@ struct step {
     struct handle *h;
 };
 
-/* engine_done_fn of a run: stores the outcome, starts the next request on the freed slot. */
+/* Starts requests on every idle slot up to the concurrency, making slots as they are needed (a stream
+ * of one request makes one), until none is left. Raises when memory or libcurl fails. */
+static void fill_idle(lua_State *L, struct handle *h)
+{
+    int k;
+    h->run.starved = 0;
+    for (k = 0; k < h->run.concurrency; k++) {
+        if (k >= h->engine.nslots && !engine_grow(&h->engine, k + 1))
+            luaL_error(L, "batch.core: out of memory (or libcurl failed) making %d handles", k + 1);
+        if (h->engine.slots[k]->index == 0 && !fill_slot(L, h, h->engine.slots[k]))
+            return;
+    }
+}
+
+/* engine_done_fn of a run: stores the outcome, starts the next request on the freed slot; in a stream
+ * whose next once had nothing for an idle slot, a done may have made more than one: every idle slot
+ * asks again. */
 static void on_done(void *ud, struct slot *s)
 {
     struct step *st = ud;
     store_outcome(st->L, st->h, s);
-    fill_slot(st->L, st->h, s);
+    if (fill_slot(st->L, st->h, s) && st->h->run.starved)
+        fill_idle(st->L, st->h);
 }
 
 /* lua_pcall'd with (handle): starts the first requests, up to the concurrency (or until none is left). */
 static int run_fill(lua_State *L)
 {
-    struct handle *h = lua_touserdata(L, 1);
-    int k;
-    for (k = 0; k < h->run.concurrency; k++)
-        if (!fill_slot(L, h, h->engine.slots[k]))
-            break;
+    fill_idle(L, lua_touserdata(L, 1));
     return 0;
 }
 
-/* lua_pcall'd with (handle, wait_ms): drives the run for that long (< 0: to its end). A signal cancels
- * the run and raises "interrupted!". */
+/* lua_pcall'd with (handle, wait_ms): drives the run for that long (< 0: to its end); pushes how
+ * engine_drive returned. */
 static int run_drive(lua_State *L)
 {
     struct handle *h = lua_touserdata(L, 1);
-    long wait_ms = (long)lua_tointeger(L, 2);
     struct step st;
-    struct signals_wait w;
-    enum engine_status status;
     st.L = L;
     st.h = h;
+    lua_pushinteger(L, (lua_Integer)engine_drive(&h->engine, (long)lua_tointeger(L, 2), on_done, &st));
+    return 1;
+}
+
+/* Drives the run for wait_ms (< 0: to its end) within one wait on signals (signals.h). What runs Lua
+ * meanwhile (stream_many's next and done, the outcomes' values) runs under lua_pcall: a raise there ends
+ * the wait first, then cancels the run and goes on (an interrupt as "interrupted!", its signal taken, as
+ * a signal during the wait itself). */
+static void drive(lua_State *L, struct handle *h, long wait_ms)
+{
+    struct signals_wait w;
+    int rc;
+    lua_Integer status;
     signals_wait_begin(L, &w);
-    status = engine_drive(&h->engine, wait_ms, on_done, &st);
+    h->busy = 1;
+    lua_pushcfunction(L, run_drive);
+    lua_pushlightuserdata(L, h);
+    lua_pushinteger(L, (lua_Integer)wait_ms);
+    rc = lua_pcall(L, 2, 1, 0); /* status | error */
+    h->busy = 0;
     signals_wait_end(&w);
+    if (rc != 0) {
+        abort_run(L, h);
+        if (signals_pending())
+            signals_interrupt(L, &w);
+        lua_error(L);
+    }
+    status = lua_tointeger(L, -1);
+    lua_pop(L, 1);
     if (status == ENGINE_INTERRUPTED) {
         abort_run(L, h);
-        return signals_interrupt(L, &w);
+        signals_interrupt(L, &w);
     }
-    return 0;
 }
 
 /* Reads opts.concurrency, opts at index arg (nil: the default). */
@@ -387,12 +428,11 @@ static int read_concurrency(lua_State *L, int arg)
     return (int)v;
 }
 
-/* Makes the pool conc slots large and a new run active (its references the caller's to set). */
+/* Makes a new run of up to conc slots active (its references the caller's to set; fill_idle makes the
+ * slots it needs). */
 static void begin_run(lua_State *L, struct handle *h, int conc)
 {
     struct run *r = &h->run;
-    if (!engine_grow(&h->engine, conc))
-        luaL_error(L, "batch.core: out of memory (or libcurl failed) making %d handles", conc);
     memset(r, 0, sizeof *r);
     r->reqs_ref = r->next_ref = r->done_ref = r->res_ref = r->err_ref = LUA_NOREF;
     r->anchors_ref = r->sunk_ref = LUA_NOREF;
@@ -448,7 +488,7 @@ static curl_off_t bytes_so_far(const struct handle *h)
 {
     curl_off_t b = h->run.bytes_ended;
     int k;
-    for (k = 0; k < h->run.concurrency; k++)
+    for (k = 0; k < h->run.concurrency && k < h->engine.nslots; k++)
         if (h->engine.slots[k]->index != 0)
             b += h->engine.slots[k]->tr.bytes;
     return b;
@@ -460,7 +500,7 @@ static curl_off_t total_announced(const struct handle *h)
 {
     curl_off_t b = h->run.bytes_ended;
     int k;
-    for (k = 0; k < h->run.concurrency; k++) {
+    for (k = 0; k < h->run.concurrency && k < h->engine.nslots; k++) {
         if (h->engine.slots[k]->index != 0) {
             curl_off_t t = transfer_total(&h->engine.slots[k]->tr);
             if (t < 0)
@@ -479,7 +519,7 @@ static int l_step_many(lua_State *L)
     struct handle *h = check(L, WANT_RUN);
     long ms = clock_ms((double)luaL_optnumber(L, 2, DEFAULT_STEP_SECONDS));
     curl_off_t total;
-    protected(L, h, run_drive, (lua_Integer)ms);
+    drive(L, h, ms);
     lua_pushboolean(L, h->run.ended >= h->run.n);
     lua_pushinteger(L, (lua_Integer)bytes_so_far(h));
     lua_pushinteger(L, (lua_Integer)h->run.ended);
@@ -496,7 +536,7 @@ static int l_step_many(lua_State *L)
 static int l_finish_many(lua_State *L)
 {
     struct handle *h = check(L, WANT_RUN);
-    protected(L, h, run_drive, -1);
+    drive(L, h, -1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->run.res_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->run.err_ref);
     end_run(L, h, 0); /* nothing runs any more: drops the references, the files are the caller's */
@@ -544,7 +584,7 @@ static int l_stream_many(lua_State *L)
     lua_pushvalue(L, 3);
     r->done_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     protected(L, h, run_fill, 0);
-    protected(L, h, run_drive, -1);
+    drive(L, h, -1);
     end_run(L, h, 0);
     lua_pushboolean(L, 1);
     return 1;
@@ -577,7 +617,8 @@ static int l_new(lua_State *L)
     /* the userdata first: from here on any raise leaves the cleanup to __gc */
     h = lua_newuserdata(L, sizeof *h);
     memset(h, 0, sizeof *h);
-    h->run.reqs_ref = h->run.res_ref = h->run.err_ref = h->run.anchors_ref = h->run.sunk_ref = LUA_NOREF;
+    h->run.reqs_ref = h->run.next_ref = h->run.done_ref = LUA_NOREF;
+    h->run.res_ref = h->run.err_ref = h->run.anchors_ref = h->run.sunk_ref = LUA_NOREF;
     luaL_getmetatable(L, HANDLE_MT);
     lua_setmetatable(L, 2);
 

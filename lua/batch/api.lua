@@ -301,7 +301,8 @@ function _M.request_many(client, route, n, param, opts, concurrency, deadline)
   local results, errors = {}, {}
   deadline = deadline or validate.deadline(client, opts)
   local i = 0
-  -- each job is made when the engine has room for it, and dropped once its result is kept
+  -- each job is made when the engine has room for it, and dropped once its result is kept (the calls
+  -- share their route and options: what raises for one, a missing key, raises for the first, unsent)
   local function make()
     while i < n do
       i = i + 1

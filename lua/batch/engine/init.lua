@@ -1,6 +1,7 @@
 -- The attempt engine: the one place that sends attempts, counts them, waits between them and decides
--- when to stop. Every request of the client goes through run(): a single API call, get_many's calls,
--- a download, the parts of a 2.x export. What differs between them is given by the job:
+-- when to stop. Every request of the client goes through stream() (run() is it over an array, call() its
+-- single-job form): a single API call, get_many's calls, a download, the parts of a 2.x export. What
+-- differs between them is given by the job:
 --   job = {
 --     method, url,          what is sent (url is redacted before it is shown)
 --     shown,                the URL as events and errors show it (default: url, keys redacted)
@@ -199,9 +200,10 @@ end
 -- round has room for them, and each is handed to ended(job) (optional) once it has job.value or job.err.
 -- opts.concurrency bounds the transfers in flight; opts.on_progress(bytes, total) sees the body bytes of
 -- the round in flight (false cancels every transfer: the jobs not ended yet end with CANCELLED).
--- opts.stream: the jobs' classify calls nothing on the client, so their transfers may be streamed
--- (transport.stream) unless the caller's callbacks run per request (on_progress, on_event): those keep
--- every round's transfers apart from the code of each attempt, so they may call the client.
+-- opts.stream: nothing of the jobs calls the client (make, ended, job.request, job.classify and
+-- job.failed then run inside the transport's loop, between transfers), so their transfers may be
+-- streamed (transport.stream) unless the caller's callbacks run per request (on_progress, on_event):
+-- those keep every round's transfers apart from the code of each attempt, so they may call the client.
 function _M.stream(client, make, ended, opts)
   local transport = client.transport
   local concurrency = opts and opts.concurrency or 16
