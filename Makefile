@@ -49,7 +49,7 @@ deps:  ## install the Debian packages the build, the tests and the demo need (as
 lint: format-check  ## luacheck of every Lua file, and the C files' layout
 	luacheck -q .
 
-C_LAYOUT_FILES = src/*.c src/*.h fuzz/*.c bench/*.c
+C_LAYOUT_FILES = src/*.c src/*.h fuzz/*.c bench/*.c bench/*.h
 format:  ## lay out the C files by .clang-format
 	clang-format -i $(C_LAYOUT_FILES)
 
@@ -87,12 +87,12 @@ bench: build luajit build/bench/floor build/bench/floor_many build/bench/rows_fl
 	$(LUA) bench/run.lua
 
 # The raw libcurl loop the sequential benchmark compares against.
-build/bench/floor: bench/floor.c
+build/bench/floor: bench/floor.c bench/floor.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS) -o $@ bench/floor.c $(CURL_LIBS)
 
 # The raw libcurl multi loop the scale benchmark (b) compares against.
-build/bench/floor_many: bench/floor_many.c
+build/bench/floor_many: bench/floor_many.c bench/floor.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L $(CURL_CFLAGS) -o $@ bench/floor_many.c $(CURL_LIBS)
 

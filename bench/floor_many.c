@@ -2,7 +2,8 @@
  * The floor of section (b): a raw libcurl multi loop that GETs the campaigns of the first N tokens of a
  * file at concurrency C, over C easy handles on one multi handle (keep-alive, TLS verified against the
  * emulator's CA), each body kept in a growable buffer of its handle and dropped once its status is read.
- * The same libcurl options as lua-batch's API calls. Once untimed (opening the connections), then timed.
+ * libcurl's defaults besides the CA, the headers and the body buffer. Once untimed (opening the
+ * connections), then timed.
  * No Lua, no JSON: what any client of libcurl pays for the same requests, in time, CPU and memory.
  *
  *   floor_many PREFIX REST_KEY CA_FILE TOKENS_FILE N C
@@ -17,37 +18,7 @@
 
 #include <curl/curl.h>
 
-struct body {
-    char *data;
-    size_t len, cap;
-};
-
-static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct body *b = ud;
-    size_t n = size * nmemb;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        char *p;
-        while (cap < b->len + n)
-            cap *= 2;
-        p = realloc(b->data, cap);
-        if (p == NULL)
-            return 0;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    return n;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "floor.h"
 
 /* VmHWM (peak) or VmRSS of this process in kB, from /proc/self/status; 0 when unreadable. */
 static long memory_kb(const char *field)
