@@ -273,24 +273,19 @@ function _M.stream(client, make, ended, opts)
     end
   end
 
-  local cancelled = Error.cancelled_fields
+  local function cancel(job)
+    fail(client, job, Error.cancelled_fields("the transfer was cancelled by on_progress"))
+    finish(job)
+  end
   while true do
     sent = 0
     if not round(client, next_req, on_done, concurrency, on_progress, streamed) then
+      -- every job not ended yet: the round's, those backing off, those due or not made yet
       for k = 1, sent do
-        local job = inflight[k]
-        if job then fail(client, job, cancelled("the transfer was cancelled by on_progress")) finish(job) end
+        if inflight[k] then cancel(inflight[k]) end
       end
-      for _, job in ipairs(waiting) do
-        fail(client, job, cancelled("the transfer was cancelled by on_progress"))
-        finish(job)
-      end
-      local job = pull()
-      while job do
-        fail(client, job, cancelled("the transfer was cancelled by on_progress"))
-        finish(job)
-        job = pull()
-      end
+      for _, job in ipairs(waiting) do cancel(job) end
+      for job in pull do cancel(job) end
       return
     end
     if due_head > due_tail then
