@@ -876,6 +876,64 @@ describe("batch.core", function()
     end)
   end)
 
+  -- The proxy variables of the environment, in a child Lua started with them set (this process's own
+  -- environment cannot change): a listener stands for the proxy and reads what the client sends it first.
+  -- The handle reads them when it is made (it then tells libcurl "no proxy" once when they name none).
+  describe("proxy environment", function()
+    local proxy, proxy_url
+    setup(function()
+      proxy = assert(socket.bind("127.0.0.1", 0))
+      local _, port = proxy:getsockname()
+      proxy_url = "http://127.0.0.1:" .. port
+    end)
+    teardown(function() proxy:close() end)
+
+    -- Runs one h:request of `target` in a child Lua under `env` (VAR=value ...), with extra core.new
+    -- options `opts` (Lua source); returns the first line the proxy got (nil: no connection within 2 s)
+    -- and what the child printed (the status, or the failure's kind).
+    local function through(env, target, opts)
+      local script = tmp .. "/proxy_child.lua"
+      local f = assert(io.open(script, "wb"))
+      f:write(("package.cpath = %q\npackage.path = %q\n"):format(package.cpath, package.path),
+              "local h = require('batch.core').new{ timeout = 5, ca_file = ", ("%q"):format(m.ca_file),
+              opts and (", " .. opts) or "", " }\n",
+              "local res, f = h:request{ url = ", ("%q"):format(target), " }\n",
+              "io.write(res and tostring(res.status) or f.kind, '\\n')\n")
+      f:close()
+      local child = assert(io.popen("env " .. env .. " " .. interp .. " " .. q(script) .. " 2>&1"))
+      proxy:settimeout(2)
+      local conn = proxy:accept()
+      local first
+      if conn then
+        conn:settimeout(2)
+        first = conn:receive("*l")
+        conn:send("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        conn:close()
+      end
+      local out = child:read("*a")
+      child:close()
+      return first, out
+    end
+
+    it("https_proxy sends the request through the proxy (a CONNECT to the target)", function()
+      local target = m.tls_url .. "/1.1/" .. keys.api_key .. "/campaigns/list"
+      local first, out = through("https_proxy=" .. proxy_url, target)
+      assert.equal("CONNECT " .. target:match("^https://([^/]+)") .. " HTTP/1.1", first)
+      assert.equal("network", (out:gsub("%s+$", "")))
+    end)
+
+    it("ALL_PROXY counts too; no_proxy and the option proxy = \"\" go direct", function()
+      local target = m.tls_url .. "/1.1/" .. keys.api_key .. "/campaigns/list"
+      assert.is_not_nil((through("ALL_PROXY=" .. proxy_url, target)))
+      local first, out = through("https_proxy=" .. proxy_url .. " no_proxy=127.0.0.1", target)
+      assert.is_nil(first)
+      assert.equal("401", (out:gsub("%s+$", ""))) -- the emulator itself answered (no key sent)
+      first, out = through("https_proxy=" .. proxy_url, target, 'proxy = ""')
+      assert.is_nil(first)
+      assert.equal("401", (out:gsub("%s+$", "")))
+    end)
+  end)
+
   describe("new and request arguments", function()
     it("raise on a wrong type, naming the option; unknown options are ignored", function()
       raises("'timeout'", core.new, { timeout = "10" })

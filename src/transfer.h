@@ -37,6 +37,7 @@ struct transfer_config {
     const char *user_agent;
     const char *ca_file; /* NULL: libcurl's default trust */
     const char *proxy;   /* NULL: libcurl reads the proxy environment variables */
+    int no_proxy;        /* proxy "", or NULL and none of those variables named one when the handle was made */
     int verify_tls;
     CURLSH *share; /* TLS sessions shared by every easy handle of the client */
 };
