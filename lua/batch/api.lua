@@ -42,10 +42,16 @@ local function prefix(client, route)
   return p
 end
 
--- The headers of a JSON call of the route's family, with or without a body.
+-- The headers of a JSON call of the route's family, with or without a body (kept by family, then by
+-- with_body: no key string is made per call).
 local function headers(client, family, with_body)
-  local key = family .. (with_body and "b" or "")
-  local h = client.header_cache[key]
+  local by_family = client.header_cache[family]
+  if not by_family then
+    by_family = {}
+    client.header_cache[family] = by_family
+  end
+  with_body = with_body == true
+  local h = by_family[with_body]
   if h then return h end
   local o = client.opts
   if not o.rest_key then
@@ -62,7 +68,7 @@ local function headers(client, family, with_body)
     h["X-Authorization"] = o.rest_key
   end
   if with_body then h["Content-Type"] = "application/json" end
-  client.header_cache[key] = h
+  by_family[with_body] = h
   return h
 end
 _M.headers = headers
@@ -135,24 +141,22 @@ local function check(route, p, fname)
   return true
 end
 
--- The URL of a call (path parameters in place, then the query), gathered in one scratch table: nothing
--- in here yields, so no two calls ever share it at once.
-local url_parts = {}
+-- The URL of a call (path parameters in place, then the query). Pieces are joined with `..` as they come,
+-- each join one short string: for the one to three pieces of nearly every route that is about half the
+-- instructions of gathering them for table.concat.
 local function url_of(client, route, p)
   local pieces = route.pieces
-  local out, n = url_parts, 1
-  out[1] = prefix(client, route)
+  local url = prefix(client, route)
   for i = 1, #pieces do
     local piece = pieces[i]
-    n = n + 1
     if type(piece) == "string" then
-      out[n] = piece
+      url = url .. piece
     else
       local name = piece[1]
       local v = p[name]
       if name == "url" then return v end -- a URL Batch handed out, already on base_url
       v = tostring(v)
-      out[n] = route.encode_set[name] and escape(v) or v
+      url = url .. (route.encode_set[name] and escape(v) or v)
     end
   end
   local query = route.query
@@ -162,13 +166,12 @@ local function url_of(client, route, p)
       local name = query[i][1]
       local v = p[name]
       if v ~= nil then
-        n = n + 1
-        out[n] = sep .. name .. "=" .. escape(tostring(v))
+        url = url .. sep .. name .. "=" .. escape(tostring(v))
         sep = "&"
       end
     end
   end
-  return concat(out, "", 1, n)
+  return url
 end
 
 -- The "what was expected" of an INVALID_RESPONSE message.

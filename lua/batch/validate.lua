@@ -57,7 +57,7 @@ _M.invalid = invalid
 -- route word. The value itself is not echoed when it is long or holds control characters.
 function _M.token(fname, token, what)
   -- the path of every call: one C check, then the checks below only to say what is wrong
-  if type(token) == "string" and is_token(token) and #token <= MAX_TOKEN and not RESERVED[token] then return true end
+  if is_token(token, MAX_TOKEN) and not RESERVED[token] then return true end
   what = what or "token"
   _M.arg(fname, what, token, "string", false)
   if token == "" then return invalid(fname .. ": " .. what .. " is empty") end

@@ -137,7 +137,8 @@ end
 
 -- Reads the outcome of an attempt of job (res or failure; `started` the time announce gave, or nil):
 -- sets job.value, or ends the job with its error, or returns the error fields and the time and delay of
--- its next attempt. The one reading of an attempt, for run and call alike.
+-- its next attempt. The one reading of an attempt, for run and call alike. `now` (nil: the clock is read
+-- when a retry needs it) is the time the attempt ended.
 local function settle(client, job, res, failure, started, now)
   if started then report(client, job, res, failure, started) end
   local value, e = outcome(client, job, res, failure)
@@ -145,7 +146,7 @@ local function settle(client, job, res, failure, started, now)
     job.value = value
     return nil
   end
-  local at, delay = reschedule(client, job, e, now)
+  local at, delay = reschedule(client, job, e, now or client.now())
   if at then return e, at, delay end
   fail(client, job, e)
 end
@@ -340,7 +341,7 @@ function _M.call(client, job)
     local started = announce(client, job, req)
     local res, failure = transport.request(req)
     local at, delay
-    last, at, delay = settle(client, job, res, failure, started, client.now())
+    last, at, delay = settle(client, job, res, failure, started)
     if not at then break end
     if not last.again then wait(client, delay) end
   end
