@@ -1,6 +1,8 @@
 -- (a) against a static upstream: the same sequential campaigns:get and the same libcurl floor as against
 -- the emulator, but served by bench/static.lua (nginx `return 200` of the campaign the emulator gave,
 -- HTTPS, keep-alive), which costs almost nothing per request: what lua-batch adds to libcurl shows whole.
+-- Two more sides take the same turns, to say where that goes: the C core alone and the least Lua client
+-- over it (bench/seq_core.lua).
 -- With valgrind installed (and not BENCH_QUICK), callgrind counts the instructions of one call on each
 -- side (the difference between a run of 2N and a run of N requests, divided by N: setup cancels out).
 --   require("bench.a_static").run(ctx)   -- ctx: what bench/run.lua shares with its section files
@@ -40,44 +42,66 @@ function _M.run(ctx)
   local function floor_cmd(n)
     return q(ctx.FLOOR) .. " " .. q(url) .. " " .. q(ctx.keys.rest_key) .. " " .. q(ctx.m.ca_file) .. " " .. n
   end
+  -- the sides that take turns with the floor: lua-batch, and under it the C core alone and the least Lua
+  -- client over it (bench/seq_core.lua), which say how much of lua-batch's time its own Lua layer is
+  local sides = {
+    { key = "batch", script = "seq_batch.lua", args = { ctx.token } },
+    { key = "core", script = "seq_core.lua", args = { ctx.token, "core" } },
+    { key = "least", script = "seq_core.lua", args = { ctx.token, "least" } },
+  }
   local ok, err = pcall(function()
     local rounds, per = QUICK and 4 or 20, 1000
-    say("bench (a): %d x %d sequential gets against a static nginx, lua-batch and the floor taking turns",
-        rounds, per)
-    local fl_s, fl_cpu, bt_s, bt_cpu, n_all, ratios = 0, 0, 0, 0, 0, {}
-    local fl_best, bt_best = math.huge, math.huge
-    for round = 1, rounds do
-      local function floor()
-        local out = assert(sh(floor_cmd(per)))
-        local n, sec, cpu = out:match("^(%d+) ([%d.]+) ([%d.]+)")
-        if not n then error("bench: floor failed: " .. out, 0) end
-        return tonumber(sec), tonumber(cpu)
-      end
-      local f_sec, f_cpu, b
-      if round % 2 == 1 then
-        f_sec, f_cpu = floor()
-        b = ctx.child("seq_batch.lua", { per, ctx.token }, nil, on_static)
-      else
-        b = ctx.child("seq_batch.lua", { per, ctx.token }, nil, on_static)
-        f_sec, f_cpu = floor()
-      end
-      fl_s, fl_cpu, bt_s, bt_cpu, n_all = fl_s + f_sec, fl_cpu + f_cpu, bt_s + b.seconds, bt_cpu + b.cpu, n_all + per
-      ratios[#ratios + 1] = b.seconds / f_sec
-      fl_best, bt_best = math.min(fl_best, f_sec / per), math.min(bt_best, b.seconds / per)
+    say("bench (a): %d x %d sequential gets against a static nginx: lua-batch, the C core alone, the least "
+        .. "Lua client and the floor taking turns", rounds, per)
+    local total = { floor = { s = 0, cpu = 0, best = math.huge, ratios = {} } }
+    for _, side in ipairs(sides) do total[side.key] = { s = 0, cpu = 0, best = math.huge, ratios = {} } end
+    local function floor()
+      local out = assert(sh(floor_cmd(per)))
+      local n, sec, cpu = out:match("^(%d+) ([%d.]+) ([%d.]+)")
+      if not n then error("bench: floor failed: " .. out, 0) end
+      return tonumber(sec), tonumber(cpu)
     end
-    local a = {
-      requests = n_all, rounds = rounds, floor_rps = 1 / fl_best, batch_rps = 1 / bt_best,
-      ratio = ctx.median(ratios), ratio_min = math.min(table.unpack(ratios)),
-      ratio_max = math.max(table.unpack(ratios)),
-      floor_cpu_us = fl_cpu / n_all * 1e6, batch_cpu_us = bt_cpu / n_all * 1e6,
-    }
+    for round = 1, rounds do
+      -- each side goes first as often as the others (the order turns by one each round)
+      local order, got = { "floor" }, {}
+      for _, side in ipairs(sides) do order[#order + 1] = side end
+      for k = 0, #order - 1 do
+        local side = order[(round + k) % #order + 1]
+        if side == "floor" then
+          got.floor = { floor() }
+        else
+          local b = ctx.child(side.script, { per, table.unpack(side.args) }, nil, on_static)
+          got[side.key] = { b.seconds, b.cpu }
+        end
+      end
+      for key, r in pairs(got) do
+        local t = total[key]
+        t.s, t.cpu, t.best = t.s + r[1], t.cpu + r[2], math.min(t.best, r[1] / per)
+        t.ratios[#t.ratios + 1] = r[1] / got.floor[1]
+      end
+    end
+    local n_all = rounds * per
+    local a = { requests = n_all, rounds = rounds, floor_rps = 1 / total.floor.best,
+                floor_cpu_us = total.floor.cpu / n_all * 1e6 }
+    for _, side in ipairs(sides) do
+      local t, k = total[side.key], side.key
+      a[k .. "_rps"] = 1 / t.best
+      a[k .. "_cpu_us"] = t.cpu / n_all * 1e6
+      a[k == "batch" and "ratio" or (k .. "_ratio")] = ctx.median(t.ratios)
+      a[k .. "_ratio_min"], a[k .. "_ratio_max"] = math.min(table.unpack(t.ratios)), math.max(table.unpack(t.ratios))
+    end
+    a.ratio_min, a.ratio_max = a.batch_ratio_min, a.batch_ratio_max
     if not QUICK and ctx.have("valgrind") then
       say("bench (a): callgrind, instructions per call on each side (about a minute)")
       a.floor_instructions = instructions(ctx, "", floor_cmd, 500)
-      a.batch_instructions = instructions(ctx, "env " .. ctx.ENV .. " BATCH_MOCK_TLS_URL=" .. q(s.url) .. " ",
-                                          function(n)
-        return ctx.LUA .. " " .. q(ctx.ROOT .. "/bench/seq_batch.lua") .. " " .. n .. " " .. ctx.token
-      end, 500)
+      local env = "env " .. ctx.ENV .. " BATCH_MOCK_TLS_URL=" .. q(s.url) .. " "
+      for _, side in ipairs(sides) do
+        a[side.key .. "_instructions"] = instructions(ctx, env, function(n)
+          local args = {}
+          for i, v in ipairs(side.args) do args[i] = q(v) end
+          return ctx.LUA .. " " .. q(ctx.ROOT .. "/bench/" .. side.script) .. " " .. n .. " " .. table.concat(args, " ")
+        end, 500)
+      end
     end
     return a
   end)
@@ -97,6 +121,15 @@ function _M.run(ctx)
     row{ "a", "  instructions per request (callgrind)", string.format("%.0fk", a.batch_instructions / 1000),
          string.format("floor %.0fk", a.floor_instructions / 1000),
          string.format("%.2fx", a.batch_instructions / a.floor_instructions), "", nil }
+  end
+  for _, side in ipairs{ { "core", "  under it: the C core alone, decode included" },
+                         { "least", "  under it: the least Lua client over the C core" } } do
+    local k = side[1]
+    local n = a[k .. "_instructions"]
+    row{ "a", side[2], string.format("%.0f req/s, %.1f us CPU", a[k .. "_rps"], a[k .. "_cpu_us"]),
+         n and string.format("%.0fk instructions", n / 1000) or "",
+         string.format("%.2fx as long (%.2f-%.2f)", a[k .. "_ratio"], a[k .. "_ratio_min"], a[k .. "_ratio_max"]),
+         "", nil }
   end
 end
 
