@@ -877,9 +877,13 @@ describe("batch.core", function()
   end)
 
   -- The proxy variables of the environment, in a child Lua started with them set (this process's own
-  -- environment cannot change): a listener stands for the proxy and reads what the client sends it first.
-  -- The handle reads them when it is made (it then tells libcurl "no proxy" once when they name none).
+  -- environment cannot change) and every other proxy variable unset: a listener stands for the proxy and
+  -- reads the first line the client sends it. The C core reads the variables at a handle's first request
+  -- (spec/50 has a client made in nginx's master that sends from a worker) and, when none names a proxy,
+  -- tells libcurl so once.
   describe("proxy environment", function()
+    local ALL = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                  "no_proxy", "NO_PROXY" }
     local proxy, proxy_url
     setup(function()
       proxy = assert(socket.bind("127.0.0.1", 0))
@@ -888,10 +892,30 @@ describe("batch.core", function()
     end)
     teardown(function() proxy:close() end)
 
-    -- Runs one h:request of `target` in a child Lua under `env` (VAR=value ...), with extra core.new
-    -- options `opts` (Lua source); returns the first line the proxy got (nil: no connection within 2 s)
-    -- and what the child printed (the status, or the failure's kind).
-    local function through(env, target, opts)
+    -- Accepts what waits on the listener (within `wait` seconds for the first); returns the first line of
+    -- the first connection, after answering each with a 403 and closing it: a connection a slow child made
+    -- late never counts for the next case.
+    local function drain(wait)
+      local first
+      proxy:settimeout(wait)
+      while true do
+        local conn = proxy:accept()
+        if not conn then break end
+        conn:settimeout(2)
+        local line = conn:receive("*l")
+        conn:send("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        conn:close()
+        first = first or line or ""
+        proxy:settimeout(0)
+      end
+      return first
+    end
+
+    -- Runs one h:request of `target` in a child Lua with `vars` ({ NAME = value }) as its only proxy
+    -- variables and the extra core.new options `opts` (Lua source). Returns the first line the proxy got
+    -- (nil: none) and what the child printed (the status, or the failure's kind). `direct`: the child is
+    -- expected not to come, so its output is read first and the listener looked at without waiting.
+    local function through(vars, target, opts, direct)
       local script = tmp .. "/proxy_child.lua"
       local f = assert(io.open(script, "wb"))
       f:write(("package.cpath = %q\npackage.path = %q\n"):format(package.cpath, package.path),
@@ -900,37 +924,59 @@ describe("batch.core", function()
               "local res, f = h:request{ url = ", ("%q"):format(target), " }\n",
               "io.write(res and tostring(res.status) or f.kind, '\\n')\n")
       f:close()
-      local child = assert(io.popen("env " .. env .. " " .. interp .. " " .. q(script) .. " 2>&1"))
-      proxy:settimeout(2)
-      local conn = proxy:accept()
-      local first
-      if conn then
-        conn:settimeout(2)
-        first = conn:receive("*l")
-        conn:send("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-        conn:close()
+      local env = "env"
+      for _, name in ipairs(ALL) do env = env .. " -u " .. name end
+      for name, value in pairs(vars) do env = env .. " " .. name .. "=" .. q(value) end
+      local child = assert(io.popen(env .. " " .. interp .. " " .. q(script) .. " 2>&1"))
+      local first, out
+      if direct then
+        out = child:read("*a")
+        child:close()
+        first = drain(0)
+      else
+        first = drain(5)
+        out = child:read("*a")
+        child:close()
       end
-      local out = child:read("*a")
-      child:close()
-      return first, out
+      return first, (out:gsub("%s+$", ""))
     end
 
-    it("https_proxy sends the request through the proxy (a CONNECT to the target)", function()
-      local target = m.tls_url .. "/1.1/" .. keys.api_key .. "/campaigns/list"
-      local first, out = through("https_proxy=" .. proxy_url, target)
-      assert.equal("CONNECT " .. target:match("^https://([^/]+)") .. " HTTP/1.1", first)
-      assert.equal("network", (out:gsub("%s+$", "")))
+    local function https_target() return m.tls_url .. "/1.1/" .. keys.api_key .. "/campaigns/list" end
+    local function http_target() return m.url .. "/1.1/" .. keys.api_key .. "/campaigns/list" end
+    local function host_of(u) return u:match("^https?://([^/]+)") end
+
+    for _, name in ipairs{ "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" } do
+      it(name .. " sends an https request through the proxy (a CONNECT to the target)", function()
+        local first, out = through({ [name] = proxy_url }, https_target())
+        assert.equal("CONNECT " .. host_of(https_target()) .. " HTTP/1.1", first)
+        assert.equal("network", out)
+      end)
+    end
+
+    it("http_proxy sends an http request through the proxy (the whole URL in the request line)", function()
+      local first, out = through({ http_proxy = proxy_url }, http_target())
+      assert.equal("GET " .. http_target() .. " HTTP/1.1", first)
+      assert.equal("403", out) -- the proxy's own answer
     end)
 
-    it("ALL_PROXY counts too; no_proxy and the option proxy = \"\" go direct", function()
-      local target = m.tls_url .. "/1.1/" .. keys.api_key .. "/campaigns/list"
-      assert.is_not_nil((through("ALL_PROXY=" .. proxy_url, target)))
-      local first, out = through("https_proxy=" .. proxy_url .. " no_proxy=127.0.0.1", target)
+    it("goes direct under HTTP_PROXY in capitals (libcurl never reads it), an empty one, or none", function()
+      for _, vars in ipairs{ { HTTP_PROXY = proxy_url }, { https_proxy = "" }, {} } do
+        local first, out = through(vars, http_target(), nil, true)
+        assert.is_nil(first)
+        assert.equal("401", out) -- the emulator itself answered (no key sent)
+      end
+      local first, out = through({ https_proxy = "" }, https_target(), nil, true)
       assert.is_nil(first)
-      assert.equal("401", (out:gsub("%s+$", ""))) -- the emulator itself answered (no key sent)
-      first, out = through("https_proxy=" .. proxy_url, target, 'proxy = ""')
+      assert.equal("401", out)
+    end)
+
+    it("goes direct under no_proxy, or with the option proxy = \"\", whatever the variables say", function()
+      local first, out = through({ https_proxy = proxy_url, no_proxy = "127.0.0.1" }, https_target(), nil, true)
       assert.is_nil(first)
-      assert.equal("401", (out:gsub("%s+$", "")))
+      assert.equal("401", out)
+      first, out = through({ https_proxy = proxy_url }, https_target(), 'proxy = ""', true)
+      assert.is_nil(first)
+      assert.equal("401", out)
     end)
   end)
 
@@ -1025,6 +1071,9 @@ describe("batch.core", function()
       assert.is_false(core.is_token(123))
       assert.is_false(core.is_token(nil))
       assert.is_false(core.is_token({}))
+    end)
+    it("raises on a negative max", function()
+      raises("max must not be negative", core.is_token, "abc", -1)
     end)
   end)
 

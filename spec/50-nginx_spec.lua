@@ -335,6 +335,52 @@ describe("inside nginx (transport ngx)", function()
   end)
 end)
 
+-- A "curl" client made in init_by_lua (nginx's master, with the environment nginx started with) sends
+-- from a worker, whose environment nginx's `env` directives make: the C core reads the proxy variables
+-- at the handle's first request, so the worker's https_proxy is the one that counts. A listener of this
+-- process stands for the proxy; the base URL's port has nothing behind it (only the CONNECT is read).
+describe("a curl client made in init_by_lua, under a proxy that nginx's env gives the worker", function()
+  local n, proxy
+  teardown(function()
+    if n then n:stop() end
+    if proxy then proxy:close() end
+  end)
+
+  it("goes through the proxy: the variables are read in the worker, at the first request", function()
+    proxy = assert(socket.bind("127.0.0.1", 0))
+    local _, port = proxy:getsockname()
+    n = nginx.start{
+      workers = 1,
+      main = "env https_proxy=http://127.0.0.1:" .. port .. ";",
+      http = [[
+        init_by_lua_block {
+          CURL_CLIENT = require("batch").new{ transport = "curl", base_url = "https://127.0.0.1:9",
+                                              api_key = "K", rest_key = "R", max_retries = 0, timeout = 5 }
+        }
+      ]],
+      conf_body = [[
+        location = /get {
+          content_by_lua_block {
+            local c, err = CURL_CLIENT.campaigns:get("abc")
+            ngx.say(c and "ok" or err.name)
+          }
+        }
+      ]],
+    }
+    local s = send_get(n, "/get")
+    proxy:settimeout(10)
+    local conn = assert(proxy:accept(), "the worker's request never reached the proxy")
+    conn:settimeout(5)
+    local first = conn:receive("*l")
+    conn:send("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    conn:close()
+    local status, body = read_answer(s)
+    assert.equal("CONNECT 127.0.0.1:9 HTTP/1.1", first)
+    assert.equal(200, status)
+    assert.equal("NETWORK_ERROR", (body:gsub("%s+$", "")))
+  end)
+end)
+
 describe("examples/nginx/nginx.conf", function()
   local m, n
 

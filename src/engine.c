@@ -31,20 +31,6 @@ static char *dup_string(const char *s, int *ok)
     return copy;
 }
 
-/* Whether none of the variables libcurl reads for a proxy to an http or https URL names one (libcurl
- * takes an empty one for unset; it never reads HTTP_PROXY in capitals). */
-static int no_proxy_in_environment(void)
-{
-    static const char *const names[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
-    size_t i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *v = getenv(names[i]);
-        if (v != NULL && v[0] != '\0')
-            return 0;
-    }
-    return 1;
-}
-
 /* Makes the multi and share handles and the first slot; see engine.h. */
 int engine_init(struct engine *e, const struct transfer_config *cfg)
 {
@@ -53,7 +39,6 @@ int engine_init(struct engine *e, const struct transfer_config *cfg)
     e->cfg.user_agent = dup_string(cfg->user_agent, &ok);
     e->cfg.ca_file = dup_string(cfg->ca_file, &ok);
     e->cfg.proxy = dup_string(cfg->proxy, &ok);
-    e->cfg.no_proxy = cfg->proxy == NULL ? no_proxy_in_environment() : cfg->proxy[0] == '\0';
     e->cfg.verify_tls = cfg->verify_tls;
     e->multi = curl_multi_init();
     e->share = curl_share_init();

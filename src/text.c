@@ -41,15 +41,17 @@ static int l_redact(lua_State *L)
     return 1;
 }
 
-/* core.is_token(v [, max]) -> whether v is a string of 1 to max bytes (default: any length), all ASCII
- * letters, digits, '_' and '-' (the characters of Batch's tokens and ids); false for any other value, so
- * that the check of every call's path parameters is this one C call. */
+/* core.is_token(v [, max]) -> whether v is a string of 1 to max bytes (max absent: any length; it must not
+ * be negative), all ASCII letters, digits, '_' and '-' (the characters of Batch's tokens and ids); false
+ * for any other value, so that the check of every call's path parameters is this one C call. */
 static int l_is_token(lua_State *L)
 {
     size_t len = 0, i;
     const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
     lua_Integer max = luaL_optinteger(L, 2, -1);
-    int ok = s != NULL && len > 0 && (max < 0 || len <= (size_t)max);
+    int ok;
+    luaL_argcheck(L, max >= 0 || lua_isnoneornil(L, 2), 2, "max must not be negative");
+    ok = s != NULL && len > 0 && (max < 0 || len <= (size_t)max);
     for (i = 0; ok && i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';

@@ -37,7 +37,6 @@ struct transfer_config {
     const char *user_agent;
     const char *ca_file; /* NULL: libcurl's default trust */
     const char *proxy;   /* NULL: libcurl reads the proxy environment variables */
-    int no_proxy;        /* proxy "", or NULL and none of those variables named one when the handle was made */
     int verify_tls;
     CURLSH *share; /* TLS sessions shared by every easy handle of the client */
 };
@@ -87,6 +86,7 @@ struct transfer {
     int sink_created;           /* this transfer created sink_path and owns it: a failure removes it */
     int sunk;                   /* the transfer succeeded and its body is in sink_path */
     int decode_json;            /* req.decode == "json": a 2xx body comes back decoded */
+    int proxy_unread;           /* no proxy option, and the proxy variables not read yet (see transfer_prepare) */
     enum sink_state sink_state;
 };
 

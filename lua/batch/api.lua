@@ -50,7 +50,7 @@ local function headers(client, family, with_body)
     by_family = {}
     client.header_cache[family] = by_family
   end
-  with_body = with_body == true
+  with_body = not not with_body
   local h = by_family[with_body]
   if h then return h end
   local o = client.opts

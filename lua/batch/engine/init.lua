@@ -137,8 +137,8 @@ end
 
 -- Reads the outcome of an attempt of job (res or failure; `started` the time announce gave, or nil):
 -- sets job.value, or ends the job with its error, or returns the error fields and the time and delay of
--- its next attempt. The one reading of an attempt, for run and call alike. `now` (nil: the clock is read
--- when a retry needs it) is the time the attempt ended.
+-- its next attempt. The one reading of an attempt, for run and call alike. `now` is the time the attempt
+-- ended (nil: the clock is read here, and only for an attempt that failed).
 local function settle(client, job, res, failure, started, now)
   if started then report(client, job, res, failure, started) end
   local value, e = outcome(client, job, res, failure)
