@@ -1,8 +1,8 @@
 -- (a) against a static upstream: the same sequential campaigns:get and the same libcurl floor as against
 -- the emulator, but served by bench/static.lua (nginx `return 200` of the campaign the emulator gave,
 -- HTTPS, keep-alive), which costs almost nothing per request: what lua-batch adds to libcurl shows whole.
--- Two more sides take the same turns, to say where that goes: the C core alone and the least Lua client
--- over it (bench/seq_core.lua).
+-- Two more sides, each in turns with a floor run of its own as lua-batch is, say where that goes: the C
+-- core alone and the least Lua client over it (bench/seq_core.lua).
 -- With valgrind installed (and not BENCH_QUICK), callgrind counts the instructions of one call on each
 -- side (the difference between a run of 2N and a run of N requests, divided by N: setup cancels out).
 --   require("bench.a_static").run(ctx)   -- ctx: what bench/run.lua shares with its section files
@@ -51,8 +51,8 @@ function _M.run(ctx)
   }
   local ok, err = pcall(function()
     local rounds, per = QUICK and 4 or 20, 1000
-    say("bench (a): %d x %d sequential gets against a static nginx: lua-batch, the C core alone, the least "
-        .. "Lua client and the floor taking turns", rounds, per)
+    say("bench (a): %d x %d sequential gets against a static nginx: lua-batch, the C core alone and the "
+        .. "least Lua client, each in turns with a floor run of its own", rounds, per)
     local total = { floor = { s = 0, cpu = 0, best = math.huge, ratios = {} } }
     for _, side in ipairs(sides) do total[side.key] = { s = 0, cpu = 0, best = math.huge, ratios = {} } end
     local function floor()
@@ -61,28 +61,36 @@ function _M.run(ctx)
       if not n then error("bench: floor failed: " .. out, 0) end
       return tonumber(sec), tonumber(cpu)
     end
+    -- each side runs in a pair with a floor run of its own, back to back (each first in every other
+    -- round), and its ratio is to that floor run; the sides' order turns by one each round
+    local function add(key, sec, cpu)
+      local t = total[key]
+      t.s, t.cpu, t.best, t.runs = t.s + sec, t.cpu + cpu, math.min(t.best, sec / per), (t.runs or 0) + 1
+    end
     for round = 1, rounds do
-      -- each side goes first as often as the others (the order turns by one each round)
-      local order, got = { "floor" }, {}
-      for _, side in ipairs(sides) do order[#order + 1] = side end
-      for k = 0, #order - 1 do
-        local side = order[(round + k) % #order + 1]
-        if side == "floor" then
-          got.floor = { floor() }
-        else
+      for k = 0, #sides - 1 do
+        local side = sides[(round + k) % #sides + 1]
+        local function run_side()
           local b = ctx.child(side.script, { per, table.unpack(side.args) }, nil, on_static)
-          got[side.key] = { b.seconds, b.cpu }
+          return b.seconds, b.cpu
         end
-      end
-      for key, r in pairs(got) do
-        local t = total[key]
-        t.s, t.cpu, t.best = t.s + r[1], t.cpu + r[2], math.min(t.best, r[1] / per)
-        t.ratios[#t.ratios + 1] = r[1] / got.floor[1]
+        local f_sec, f_cpu, b_sec, b_cpu
+        if (round + k) % 2 == 1 then
+          f_sec, f_cpu = floor()
+          b_sec, b_cpu = run_side()
+        else
+          b_sec, b_cpu = run_side()
+          f_sec, f_cpu = floor()
+        end
+        add("floor", f_sec, f_cpu)
+        add(side.key, b_sec, b_cpu)
+        local ratios = total[side.key].ratios
+        ratios[#ratios + 1] = b_sec / f_sec
       end
     end
     local n_all = rounds * per
     local a = { requests = n_all, rounds = rounds, floor_rps = 1 / total.floor.best,
-                floor_cpu_us = total.floor.cpu / n_all * 1e6 }
+                floor_cpu_us = total.floor.cpu / (total.floor.runs * per) * 1e6 }
     for _, side in ipairs(sides) do
       local t, k = total[side.key], side.key
       a[k .. "_rps"] = 1 / t.best
@@ -92,7 +100,7 @@ function _M.run(ctx)
     end
     a.ratio_min, a.ratio_max = a.batch_ratio_min, a.batch_ratio_max
     if not QUICK and ctx.have("valgrind") then
-      say("bench (a): callgrind, instructions per call on each side (about a minute)")
+      say("bench (a): callgrind, instructions per call on each side (about two minutes)")
       a.floor_instructions = instructions(ctx, "", floor_cmd, 500)
       local env = "env " .. ctx.ENV .. " BATCH_MOCK_TLS_URL=" .. q(s.url) .. " "
       for _, side in ipairs(sides) do
@@ -126,8 +134,9 @@ function _M.run(ctx)
                          { "least", "  under it: the least Lua client over the C core" } } do
     local k = side[1]
     local n = a[k .. "_instructions"]
-    row{ "a", side[2], string.format("%.0f req/s, %.1f us CPU", a[k .. "_rps"], a[k .. "_cpu_us"]),
-         n and string.format("%.0fk instructions", n / 1000) or "",
+    row{ "a", side[2], "",
+         string.format("%.0f req/s, %.1f us CPU", a[k .. "_rps"], a[k .. "_cpu_us"])
+           .. (n and string.format(", %.0fk instructions", n / 1000) or ""),
          string.format("%.2fx as long (%.2f-%.2f)", a[k .. "_ratio"], a[k .. "_ratio_min"], a[k .. "_ratio_max"]),
          "", nil }
   end
