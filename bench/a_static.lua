@@ -53,8 +53,9 @@ function _M.run(ctx)
     local rounds, per = QUICK and 4 or 20, 1000
     say("bench (a): %d x %d sequential gets against a static nginx: lua-batch, the C core alone and the "
         .. "least Lua client, each in turns with a floor run of its own", rounds, per)
-    local total = { floor = { s = 0, cpu = 0, best = math.huge, ratios = {} } }
-    for _, side in ipairs(sides) do total[side.key] = { s = 0, cpu = 0, best = math.huge, ratios = {} } end
+    -- per side (and the floor): CPU seconds and runs, the best seconds a call, each pair's time ratio
+    local total = { floor = { cpu = 0, runs = 0, best = math.huge } }
+    for _, side in ipairs(sides) do total[side.key] = { cpu = 0, runs = 0, best = math.huge, ratios = {} } end
     local function floor()
       local out = assert(sh(floor_cmd(per)))
       local n, sec, cpu = out:match("^(%d+) ([%d.]+) ([%d.]+)")
@@ -65,7 +66,7 @@ function _M.run(ctx)
     -- round), and its ratio is to that floor run; the sides' order turns by one each round
     local function add(key, sec, cpu)
       local t = total[key]
-      t.s, t.cpu, t.best, t.runs = t.s + sec, t.cpu + cpu, math.min(t.best, sec / per), (t.runs or 0) + 1
+      t.cpu, t.runs, t.best = t.cpu + cpu, t.runs + 1, math.min(t.best, sec / per)
     end
     for round = 1, rounds do
       for k = 0, #sides - 1 do
@@ -88,13 +89,13 @@ function _M.run(ctx)
         ratios[#ratios + 1] = b_sec / f_sec
       end
     end
-    local n_all = rounds * per
-    local a = { requests = n_all, rounds = rounds, floor_rps = 1 / total.floor.best,
-                floor_cpu_us = total.floor.cpu / (total.floor.runs * per) * 1e6 }
+    local function cpu_us(t) return t.cpu / (t.runs * per) * 1e6 end
+    local a = { requests = rounds * per, rounds = rounds, floor_rps = 1 / total.floor.best,
+                floor_cpu_us = cpu_us(total.floor) }
     for _, side in ipairs(sides) do
       local t, k = total[side.key], side.key
       a[k .. "_rps"] = 1 / t.best
-      a[k .. "_cpu_us"] = t.cpu / n_all * 1e6
+      a[k .. "_cpu_us"] = cpu_us(t)
       a[k == "batch" and "ratio" or (k .. "_ratio")] = ctx.median(t.ratios)
       a[k .. "_ratio_min"], a[k .. "_ratio_max"] = math.min(table.unpack(t.ratios)), math.max(table.unpack(t.ratios))
     end
