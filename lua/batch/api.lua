@@ -9,8 +9,7 @@ local rules = require "batch.rules"
 local engine = require "batch.engine"
 
 local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
-local setmetatable = setmetatable
-local concat, min = table.concat, math.min
+local concat = table.concat
 local match, format = string.match, string.format
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
 
@@ -85,25 +84,12 @@ end
 -- Checks and the request
 ------------------------------------------------------------------------------------------------------
 
--- Per route, the path parameters' checks and the result's fields as arrays, made at its first call (a
--- `pairs` loop costs a call per step, on every call).
-local plans = setmetatable({}, { __mode = "k" })
-local function plan_of(route)
-  local plan = plans[route]
-  if plan then return plan end
-  plan = { params = {}, fields = {} }
-  for name, kind in pairs(route.params or {}) do plan.params[#plan.params + 1] = { name, kinds[kind] } end
-  for name, want in pairs(route.fields or {}) do plan.fields[#plan.fields + 1] = { name, want } end
-  plans[route] = plan
-  return plan
-end
-
 -- Checks the path parameters, query values, body and cap of a call. Returns true or nil, err.
 local function check(route, p, fname)
-  local params = plan_of(route).params
-  for i = 1, #params do
-    local name = params[i][1]
-    local ok, err = params[i][2](fname, name, p[name])
+  local checks = route.checks
+  for i = 1, #checks do
+    local name = checks[i][1]
+    local ok, err = checks[i][2](fname, name, p[name])
     if not ok then return nil, err end
   end
   local query = route.query
@@ -146,17 +132,21 @@ end
 -- for table.concat.
 local function url_of(client, route, p)
   local pieces = route.pieces
-  local url = prefix(client, route)
+  local url = client.prefixes[route.family] or prefix(client, route)
   for i = 1, #pieces do
     local piece = pieces[i]
-    if type(piece) == "string" then
-      url = url .. piece
+    local text = piece.text
+    if text then
+      url = url .. text
     else
-      local name = piece[1]
+      local name = piece.name
       local v = p[name]
       if name == "url" then return v end -- a URL Batch handed out, already on base_url
-      v = tostring(v)
-      url = url .. (route.encode_set[name] and escape(v) or v)
+      if not piece.as_is then
+        v = tostring(v)
+        if piece.encode then v = escape(v) end
+      end
+      url = url .. v
     end
   end
   local query = route.query
@@ -185,7 +175,7 @@ local function shape_name(route)
   return "an object"
 end
 
-local function is_object(v) return type(v) == "table" and (next(v) == nil or v[1] == nil) end
+local function is_object(v) return type(v) == "table" and v[1] == nil end -- an empty table is both
 local function is_array(v) return type(v) == "table" and (next(v) == nil or v[1] ~= nil) end
 
 -- The error fields of an answer whose status the route does not accept: Batch's code from its body.
@@ -226,9 +216,9 @@ local function result_of(route, res)
         end
       end
     end
-    local fields = plan_of(route).fields
-    for i = 1, #fields do
-      if type(value[fields[i][1]]) ~= fields[i][2] then shape_ok = false break end
+    local shape = route.shape
+    for i = 1, #shape do
+      if type(value[shape[i][1]]) ~= shape[i][2] then shape_ok = false break end
     end
   end
   if shape_ok then return value end
@@ -260,8 +250,9 @@ end
 -- The request of an attempt of a route call (the engine gives the timeout left).
 local function request(job, timeout)
   local o = job.client.opts
+  local connect = o.connect_timeout
   return { method = job.method, url = job.url, headers = job.headers, body = job.body, timeout = timeout,
-           connect_timeout = min(o.connect_timeout, timeout), decode = job.decode }
+           connect_timeout = connect < timeout and connect or timeout, decode = job.decode }
 end
 
 -- The engine job of a route call, or nil and INVALID_ARGUMENT (nothing will be sent).
@@ -272,20 +263,21 @@ function _M.job(client, route, p, opts, deadline)
   local ok, err = check(route, p, fname)
   if not ok then return nil, err end
   local text = p.body
-  if type(text) == "table" and route.body then
+  if text ~= nil and route.body and type(text) == "table" then
     local jerr
     text, jerr = json.encode(text)
     if not text then return validate.invalid(fname .. ": the body cannot be encoded as JSON: " .. tostring(jerr)) end
   end
   local url = url_of(client, route, p)
   if not url then return nil, Error.invalid_argument(fname .. ": no URL to call") end
-  local result = route.result
+  local result, family, with_body = route.result, route.family, text ~= nil
+  local by_family = client.header_cache[family]
   return {
     client = client, route = route, method = route.method, url = url, body = text,
-    headers = headers(client, route.family, text ~= nil), write = route.write,
+    headers = by_family and by_family[with_body] or headers(client, family, with_body), write = route.write,
     decode = client.transport.decodes and not route.write and (result == "object" or result == "array")
              and "json" or nil,
-    deadline = deadline or validate.deadline(client, opts), timeout = opts and opts.timeout,
+    deadline = deadline or opts and validate.deadline(client, opts), timeout = opts and opts.timeout,
     request = request, classify = classify,
   }
 end

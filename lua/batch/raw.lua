@@ -2,6 +2,7 @@
 -- (and for `batch api`). The call goes through the same engine as every other: auth headers of the
 -- path's family, retries, the deadline, redaction.
 local api = require "batch.api"
+local routes = require "batch.routes"
 local validate = require "batch.validate"
 local raise = validate.raise
 
@@ -46,10 +47,10 @@ function _M.call(client, method, path, opts)
   if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
     raise(fname .. ": body must be a table or a JSON string")
   end
-  local route = {
-    name = "api", lua = fname, method = method, family = family, path = rest, pieces = { rest },
-    query = #query > 0 and query or nil, expect_set = ANY_2XX, encode_set = {}, result = "raw",
-    write = method ~= "GET" and method ~= "HEAD", body = body ~= nil and "any" or nil,
+  local route = routes.prepare{
+    name = "api", lua = fname, method = method, family = family, path = rest, pieces = { { text = rest } },
+    query = #query > 0 and query or nil, expect_set = ANY_2XX, result = "raw",
+    body = body ~= nil and "any" or nil,
   }
   return api.request(client, route, params, opts)
 end

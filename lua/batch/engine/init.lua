@@ -96,9 +96,9 @@ local function fail(client, job, e)
   if job.failed then job.failed(job) end
 end
 
--- Reports attempt n of job (on_event "request"); returns the start time, or nil without on_event.
+-- Reports attempt n of job (on_event "request"); returns the start time. Called only with on_event set
+-- (the callers test it: this is every request's path).
 local function announce(client, job, req)
-  if not client.opts.on_event then return nil end
   emit(client, { type = "request", method = job.method, url = shown(client, job), attempt = job.attempts,
                  headers = redact.request_headers(client, req.headers) })
   return client.now()
@@ -251,7 +251,7 @@ function _M.stream(client, make, ended, opts)
       if req then
         job.attempts = job.attempts + 1
         sent = sent + 1
-        inflight[sent], starts[sent] = job, announce(client, job, req)
+        inflight[sent], starts[sent] = job, client.opts.on_event and announce(client, job, req)
         return req
       end
       fail(client, job, e or last[job] or Error.deadline())
@@ -338,7 +338,7 @@ function _M.call(client, job)
       break
     end
     job.attempts = job.attempts + 1
-    local started = announce(client, job, req)
+    local started = client.opts.on_event and announce(client, job, req) -- nil or false: no events
     local res, failure = transport.request(req)
     local at, delay
     last, at, delay = settle(client, job, res, failure, started)

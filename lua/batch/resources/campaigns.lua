@@ -4,7 +4,7 @@ local api = require "batch.api"
 local routes = require "batch.routes"
 local validate = require "batch.validate"
 
-local setmetatable, ipairs = setmetatable, ipairs
+local setmetatable, ipairs, type = setmetatable, ipairs, type
 local call_opts = validate.call_opts
 
 local Resource = {}
@@ -33,7 +33,7 @@ function Resource:get_many(tokens, opts)
   local order, seen = {}, {}
   for i = 1, #tokens do
     local token = tokens[i]
-    validate.arg(fname, "tokens[" .. i .. "]", token, "string")
+    if type(token) ~= "string" then validate.arg(fname, "tokens[" .. i .. "]", token, "string") end
     if not seen[token] then
       seen[token] = true
       order[#order + 1] = token
@@ -42,7 +42,8 @@ function Resource:get_many(tokens, opts)
   local res, errs = api.request_many(self.client, self.r.get, #order, function(i) return { token = order[i] } end,
                                      opts, concurrency)
   local results, errors = {}, {}
-  for k, token in ipairs(order) do
+  for k = 1, #order do
+    local token = order[k]
     if res[k] ~= nil then results[token] = res[k] else errors[token] = errs[k] end
   end
   return results, errors

@@ -27,7 +27,7 @@
 local ipairs, pairs, error, tostring = ipairs, pairs, error, tostring
 local kinds = require("batch.rules").kinds
 local raise = require("batch.validate").raise
-local find, gmatch, sub = string.find, string.gmatch, string.sub
+local find, gmatch, sub, sort = string.find, string.gmatch, string.sub, table.sort
 
 local FILES = {
   "batch.routes.campaigns",          -- 1.1: push and in-app campaigns
@@ -46,24 +46,53 @@ local FILES = {
 
 local _M = { list = {}, by_name = {} }
 
--- Splits a path template into literal pieces and parameter names: "/a/{x}/b" -> { "/a/", {"x"}, "/b" }.
-local function compile(path)
-  local pieces, i = {}, 1
-  while true do
-    local a, b, name = find(path, "{([%w_]+)}", i)
-    if not a then break end
-    if a > i then pieces[#pieces + 1] = sub(path, i, a - 1) end
-    pieces[#pieces + 1] = { name }
-    i = b + 1
-  end
-  if i <= #path then pieces[#pieces + 1] = sub(path, i) end
-  return pieces
-end
-
 local function set_of(list)
   local s = {}
   for _, v in ipairs(list or {}) do s[v] = true end
   return s
+end
+
+-- The kinds whose values are strings of letters, digits, '_' and '-' once checked: they go into a path
+-- as they are (no tostring, no percent-encoding).
+local AS_IS = { token = true, id = true }
+
+-- Splits a path template into its pieces: "/a/{x}/b" -> { { text = "/a/" }, { name = "x" }, { text = "/b" } },
+-- a parameter's piece saying whether it is percent-encoded (`encode`) or goes in as it is (`as_is`).
+local function compile(r)
+  local pieces, i, path = {}, 1, r.path
+  local encode = set_of(r.encode)
+  while true do
+    local a, b, name = find(path, "{([%w_]+)}", i)
+    if not a then break end
+    if a > i then pieces[#pieces + 1] = { text = sub(path, i, a - 1) } end
+    local kind = r.params and r.params[name]
+    pieces[#pieces + 1] = { name = name, encode = encode[name], as_is = not encode[name] and AS_IS[kind] }
+    i = b + 1
+  end
+  if i <= #path then pieces[#pieces + 1] = { text = sub(path, i) } end
+  return pieces
+end
+
+-- An array of { key, value } of a table, in the order of the keys: what a call walks with a numeric
+-- loop (a `pairs` loop costs a call per step, on every call).
+local function sorted_pairs(t, value_of)
+  local out = {}
+  for k, v in pairs(t or {}) do out[#out + 1] = { k, value_of and value_of(v) or v } end
+  sort(out, function(a, b) return a[1] < b[1] end)
+  return out
+end
+
+-- Completes a route entry with what its calls read, made once: the pieces of its path, its accepted
+-- statuses as a set, its write flag, the checks of its path parameters (`checks`: { name, check }) and
+-- the fields its result must have (`shape`: { name, Lua type }). client:api's ad hoc routes are made the
+-- same way (batch.raw), bringing their own pieces (the path as it was given) and statuses (any 2xx).
+function _M.prepare(r)
+  r.pieces = r.pieces or compile(r)
+  r.expect_set = r.expect_set or set_of(r.expect)
+  if r.write == nil then r.write = r.method ~= "GET" and r.method ~= "HEAD" end
+  r.checks = sorted_pairs(r.params, function(kind) return kinds[kind] end)
+  r.shape = sorted_pairs(r.fields)
+  return r
 end
 
 local REQUIRED = { "name", "lua", "method", "family", "path", "expect", "result", "doc", "section" }
@@ -74,10 +103,6 @@ for _, file in ipairs(FILES) do
       if r[k] == nil then error(file .. ": route " .. tostring(r.name) .. " has no " .. k) end
     end
     if _M.by_name[r.name] then error(file .. ": route " .. r.name .. " is declared twice") end
-    r.pieces = compile(r.path)
-    r.expect_set = set_of(r.expect)
-    r.encode_set = set_of(r.encode)
-    if r.write == nil then r.write = r.method ~= "GET" and r.method ~= "HEAD" end
     for name in gmatch(r.path, "{([%w_]+)}") do
       if name ~= "url" and not (r.params and r.params[name]) then
         error(file .. ": route " .. r.name .. " has no check for its path parameter " .. name)
@@ -89,6 +114,7 @@ for _, file in ipairs(FILES) do
     for _, q in ipairs(r.query or {}) do
       if not kinds[q[2]] then error(file .. ": route " .. r.name .. " names an unknown check " .. q[2]) end
     end
+    _M.prepare(r)
     _M.list[#_M.list + 1] = r
     _M.by_name[r.name] = r
   end
