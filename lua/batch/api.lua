@@ -9,7 +9,7 @@ local rules = require "batch.rules"
 local engine = require "batch.engine"
 
 local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
-local concat = table.concat
+local concat, min = table.concat, math.min
 local match, format = string.match, string.format
 local coroutine_wrap, coroutine_yield = coroutine.wrap, coroutine.yield
 
@@ -132,7 +132,7 @@ end
 -- for table.concat.
 local function url_of(client, route, p)
   local pieces = route.pieces
-  local url = client.prefixes[route.family] or prefix(client, route)
+  local url = prefix(client, route)
   for i = 1, #pieces do
     local piece = pieces[i]
     local text = piece.text
@@ -250,9 +250,8 @@ end
 -- The request of an attempt of a route call (the engine gives the timeout left).
 local function request(job, timeout)
   local o = job.client.opts
-  local connect = o.connect_timeout
   return { method = job.method, url = job.url, headers = job.headers, body = job.body, timeout = timeout,
-           connect_timeout = connect < timeout and connect or timeout, decode = job.decode }
+           connect_timeout = min(o.connect_timeout, timeout), decode = job.decode }
 end
 
 -- The engine job of a route call, or nil and INVALID_ARGUMENT (nothing will be sent).
@@ -270,14 +269,13 @@ function _M.job(client, route, p, opts, deadline)
   end
   local url = url_of(client, route, p)
   if not url then return nil, Error.invalid_argument(fname .. ": no URL to call") end
-  local result, family, with_body = route.result, route.family, text ~= nil
-  local by_family = client.header_cache[family]
+  local result = route.result
   return {
     client = client, route = route, method = route.method, url = url, body = text,
-    headers = by_family and by_family[with_body] or headers(client, family, with_body), write = route.write,
+    headers = headers(client, route.family, text ~= nil), write = route.write,
     decode = client.transport.decodes and not route.write and (result == "object" or result == "array")
              and "json" or nil,
-    deadline = deadline or opts and validate.deadline(client, opts), timeout = opts and opts.timeout,
+    deadline = deadline or validate.deadline(client, opts), timeout = opts and opts.timeout,
     request = request, classify = classify,
   }
 end
